@@ -1,0 +1,81 @@
+"""Application factory. It only wires: no network, no migrations, no prompts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from config import DEFAULT_SECRET_KEY, Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    if app.config.get("IS_PRODUCTION"):
+        if app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+            raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from app.errors import register_error_handlers
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+    register_cli(app)
+
+    from app.templating import register_template_helpers
+    register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.db import configure_sqlite
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+                      async_mode="threading", cors_allowed_origins=[])
+
+    import app.models  # noqa: F401  (all tables on the metadata)
+    from app.accounts import auth  # noqa: F401  (registers the user and request loaders)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.routes import bp as accounts_bp
+    from app.admin.routes import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.forum.routes import bp as forum_bp
+
+    app.register_blueprint(forum_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from app.db import write_intent
+
+    @app.before_request
+    def _mark_write_intent():
+        # Mutating requests take SQLite's write lock at BEGIN (see app.db).
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g._write_token = write_intent.set(True)
+
+    @app.teardown_request
+    def _clear_write_intent(_exc):
+        token = g.pop("_write_token", None)
+        if token is not None:
+            write_intent.reset(token)

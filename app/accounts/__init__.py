@@ -1,0 +1,1 @@
+"""Accounts: users, roles, teams and API tokens. The forum builds on this layer."""

@@ -1,0 +1,1 @@
+"""Site and team administration: roles, teams and their members."""

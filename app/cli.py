@@ -1,0 +1,89 @@
+"""``flask qa ...`` commands. Each command is one transaction, committed at its end."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.accounts import services as accounts
+from app.db import intend_write
+from app.errors import DomainError
+from app.extensions import db
+
+qa = AppGroup("qa", help="Forum administration.")
+
+
+def _fail(err: DomainError) -> None:
+    db.session.rollback()
+    fields = "; ".join(f"{k}: {v}" for k, v in err.errors.items())
+    raise click.ClickException(f"{err.detail}{' (' + fields + ')' if fields else ''}")
+
+
+@qa.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["customer", "staff", "expert", "moderator", "admin"]),
+              default="customer", show_default=True)
+@click.option("--team", "teams", multiple=True, help="Team slug or name (repeatable; created if missing).")
+@click.option("--password", help="Omit for an account that only uses API tokens.")
+@click.option("--display-name")
+@click.option("--print-token", is_flag=True, help="Create an API token and print it as the last line.")
+def create_user_command(name, role, teams, password, display_name, print_token):
+    """Create a user NAME with a role, teams and optionally an API token."""
+    from sqlalchemy import select
+
+    from app.accounts.models import Team
+    from app.markup import slugify
+
+    with intend_write():
+        try:
+            for team in teams:
+                if db.session.scalar(select(Team.id).where(Team.slug == slugify(team))) is None:
+                    accounts.create_team(db.session, team)
+            user = accounts.create_user(db.session, name, password, role=role, display_name=display_name,
+                                        teams=list(teams))
+            token = accounts.create_token(db.session, user, "cli")[1] if print_token else None
+            db.session.commit()
+        except DomainError as err:
+            _fail(err)
+    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+    if token:
+        click.echo(token)
+
+
+@qa.command("create-team")
+@click.argument("name")
+@click.option("--slug")
+def create_team_command(name, slug):
+    """Create a team (business line)."""
+    with intend_write():
+        try:
+            team = accounts.create_team(db.session, name, slug=slug)
+            db.session.commit()
+        except DomainError as err:
+            _fail(err)
+    click.echo(f"created team {team.slug} (id {team.id})")
+
+
+@qa.command("seed-demo")
+@click.option("--admin-password", default="admin12345", show_default=True)
+def seed_demo_command(admin_password):
+    """Create the demo admin and demo content if the database has no users."""
+    from app.demo import seed_demo
+
+    with intend_write():
+        created = seed_demo(db.session, admin_password)
+        db.session.commit()
+    if created:
+        click.echo(f"Demo data created. Log in as admin / {admin_password}")
+    else:
+        click.echo("Database already has users; demo data not added. (Demo login: admin / "
+                   f"{admin_password} if it was seeded earlier.)")
+
+
+def register_cli(app: Flask) -> None:
+    try:
+        from app.importer.cli import import_stackexchange_command
+        qa.add_command(import_stackexchange_command)
+    except ImportError:  # importer lands in its own step
+        pass
+    app.cli.add_command(qa)

@@ -1,0 +1,115 @@
+"""Asking and editing questions."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app import signals
+from app.accounts.models import Team, User
+from app.db import utcnow
+from app.errors import Forbidden, Invalid
+from app.forum import access
+from app.forum.models import Question, Visibility
+from app.forum.services.common import (add_revision, adjust_tag_counts, clean_body, clean_title,
+                                       parse_tag_names, require_user, require_visible, resolve_tags)
+from app.markup import render_markdown, slugify
+
+
+def _clean_scope(session: Session, by: User, visibility: str | None, team: str | int | None,
+                 errors: dict) -> tuple[str, Team | None]:
+    """Validate visibility/team for ``by``; returns (visibility, team)."""
+    visibility = visibility or Visibility.public.value
+    if visibility not in access.allowed_visibilities(by):
+        errors["visibility"] = _l("You cannot post with this visibility.")
+        return visibility, None
+    if visibility != Visibility.team.value:
+        return visibility, None
+    if team in (None, ""):
+        errors["team"] = _l("Choose the team that may see this question.")
+        return visibility, None
+    column = Team.id if isinstance(team, int) or str(team).isdigit() else Team.slug
+    found = session.scalar(select(Team).where(column == (int(team) if column is Team.id else slugify(str(team)))))
+    if found is None:
+        errors["team"] = _l("Unknown team.")
+    elif not (by.is_moderator or found.id in by.team_ids):
+        errors["team"] = _l("You are not a member of this team.")
+    return visibility, found
+
+
+def ask_question(session: Session, *, title: str, body: str, tags, by: User,
+                 visibility: str | None = None, team=None) -> Question:
+    """Create a question with its first revision; sends ``question_asked``.
+
+    Raises Invalid (with every failing field) or Forbidden for anonymous callers.
+    """
+    by = require_user(by)
+    errors: dict = {}
+    title = clean_title(title, errors)
+    body = clean_body(body, errors)
+    names = parse_tag_names(tags, errors)
+    visibility, team_obj = _clean_scope(session, by, visibility, team, errors)
+    if errors:
+        raise Invalid(errors=errors)
+    tag_objs = resolve_tags(session, names, by)
+    question = Question(title=title, slug=slugify(title), body_md=body, body_html=render_markdown(body),
+                        author=by, visibility=visibility, team=team_obj, tags=tag_objs,
+                        last_activity_at=utcnow())
+    session.add(question)
+    session.flush()
+    adjust_tag_counts(tag_objs, +1)
+    add_revision(session, question, by, "")
+    signals.question_asked.send(question, by=by)
+    return question
+
+
+def edit_question(session: Session, question: Question, *, by: User, title: str | None = None,
+                  body: str | None = None, tags=None, visibility: str | None = None, team=None,
+                  comment: str = "") -> Question:
+    """Edit the given fields as a new revision; sends ``question_edited`` when anything changed."""
+    by = require_user(by)
+    require_visible(question, by)
+    if not access.can_edit(question, by):
+        raise Forbidden(_l("Only the author or a moderator can edit this question."))
+    errors: dict = {}
+    changed: set[str] = set()
+    new_title = clean_title(title, errors) if title is not None else question.title
+    new_body = clean_body(body, errors) if body is not None else question.body_md
+    names = parse_tag_names(tags, errors) if tags is not None else question.tag_names
+    if visibility is not None or team is not None:
+        new_vis, new_team = _clean_scope(session, by, visibility or question.visibility, team, errors)
+    else:
+        new_vis, new_team = question.visibility, question.team
+    if errors:
+        raise Invalid(errors=errors)
+    if new_title != question.title:
+        question.title, question.slug = new_title, slugify(new_title)
+        changed.add("title")
+    if new_body != question.body_md:
+        question.body_md, question.body_html = new_body, render_markdown(new_body)
+        changed.add("body")
+    if names != question.tag_names:
+        new_tags = resolve_tags(session, names, by)
+        adjust_tag_counts([t for t in question.tags if t not in new_tags], -1)
+        adjust_tag_counts([t for t in new_tags if t not in question.tags], +1)
+        question.tags = new_tags
+        changed.add("tags")
+    if new_vis != question.visibility:
+        question.visibility = new_vis
+        changed.add("visibility")
+    if (new_team.id if new_team else None) != question.team_id:
+        question.team = new_team
+        changed.add("team")
+    if not changed:
+        return question
+    question.updated_at = question.last_activity_at = utcnow()
+    session.flush()
+    revision = add_revision(session, question, by, comment)
+    signals.question_edited.send(question, by=by, revision=revision, changed=changed)
+    return question
+
+
+def record_view(session: Session, question_id: int) -> None:
+    """Count a page view with an atomic increment (no read-modify-write race)."""
+    session.execute(update(Question).where(Question.id == question_id)
+                    .values(view_count=Question.view_count + 1))

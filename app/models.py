@@ -1,0 +1,3 @@
+"""Imports every model so that metadata (and Alembic autogenerate) sees all tables."""
+from app.accounts.models import ApiToken, Team, TeamMembership, User  # noqa: F401
+from app.forum.models import Answer, Comment, Question, QuestionTag, Revision, Tag, Vote  # noqa: F401

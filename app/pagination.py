@@ -1,0 +1,50 @@
+"""Pagination of a SELECT: one COUNT and one page query."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def clamp_page(page, per_page, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
+    """Sanitise user-supplied paging numbers (anything unparsable falls back to defaults)."""
+    try:
+        page = max(1, int(page))
+    except (TypeError, ValueError):
+        page = 1
+    try:
+        per_page = min(max_per_page, max(1, int(per_page)))
+    except (TypeError, ValueError):
+        per_page = default_per_page
+    return page, per_page
+
+
+def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items=items, total=total or 0, page=page, per_page=per_page)

@@ -1,0 +1,39 @@
+"""Domain events of the forum. Other domains (points, experts, search, realtime, kb)
+subscribe; the forum imports none of them.
+
+Receivers run inside the sender's transaction: a receiver that writes (points) commits
+or fails with the action. A receiver with outside effects (search, Socket.IO) must queue
+them with ``app.db.after_commit``. Every signal is sent with the affected object as
+sender and ``by`` (the acting ``User``) as a keyword argument.
+"""
+from blinker import Namespace
+
+_forum = Namespace()
+
+question_asked = _forum.signal("question-asked", doc="""sender: Question; by: User (the asker).""")
+question_edited = _forum.signal(
+    "question-edited",
+    doc="""sender: Question; by: User; revision: Revision; changed: set of field names
+    among {"title", "body", "tags", "visibility", "team"}.""",
+)
+question_closed = _forum.signal(
+    "question-closed", doc="""sender: Question; by: User; reason: str; duplicate_of: Question | None.""")
+question_reopened = _forum.signal("question-reopened", doc="""sender: Question; by: User.""")
+answer_posted = _forum.signal("answer-posted", doc="""sender: Answer; by: User (the answerer).""")
+answer_edited = _forum.signal("answer-edited", doc="""sender: Answer; by: User; revision: Revision.""")
+answer_accepted = _forum.signal(
+    "answer-accepted",
+    doc="""sender: Answer (now accepted); by: User; previous: Answer | None (the answer it replaced,
+    for which answer_unaccepted was sent just before).""",
+)
+answer_unaccepted = _forum.signal("answer-unaccepted", doc="""sender: Answer (no longer accepted); by: User.""")
+vote_cast = _forum.signal(
+    "vote-cast",
+    doc="""sender: Question | Answer (the post voted on); by: User (the voter); value: +1 | -1;
+    previous: 0 | +1 | -1 (the voter's vote before; a changed vote sends previous=-value).""",
+)
+vote_retracted = _forum.signal(
+    "vote-retracted", doc="""sender: Question | Answer; by: User; previous: +1 | -1 (the retracted vote).""")
+comment_posted = _forum.signal("comment-posted", doc="""sender: Comment; by: User; post: Question | Answer.""")
+post_deleted = _forum.signal("post-deleted", doc="""sender: Question | Answer (soft-deleted); by: User.""")
+post_undeleted = _forum.signal("post-undeleted", doc="""sender: Question | Answer (restored); by: User.""")

@@ -1,0 +1,83 @@
+"""Configuration classes. This is the only module that reads os.environ."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+class Config:
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'forum.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+    MEILI_URL = _env("MEILI_URL")
+    MEILI_KEY = _env("MEILI_KEY")
+    # "embedded" unless a Meilisearch server is configured.
+    SEARCH_BACKEND = _env("SEARCH_BACKEND", "meilisearch" if _env("MEILI_URL") else "embedded")
+
+    LANGUAGES = ("en", "zh_CN")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    # Limits on user input; services enforce them and forms report them.
+    MAX_TITLE_LENGTH = 200
+    MIN_TITLE_LENGTH = 8
+    MAX_BODY_LENGTH = 30_000
+    MIN_BODY_LENGTH = 10
+    MAX_COMMENT_LENGTH = 1_000
+    MAX_TAGS = 5
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # whole request, bytes
+
+    PER_PAGE = 20
+    MAX_PER_PAGE = 100
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
+    RATELIMIT_HEADERS_ENABLED = True
+
+    WTF_CSRF_TIME_LIMIT = None  # the session bounds the token's life
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    SOCKETIO_MESSAGE_QUEUE = _env("REDIS_URL")
+    SQL_ECHO = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    SOCKETIO_MESSAGE_QUEUE = None
+    SERVER_NAME = "localhost"
+
+
+class ProductionConfig(Config):
+    IS_PRODUCTION = True
+    SESSION_COOKIE_SECURE = _env("SESSION_COOKIE_SECURE", "1") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by FORUM_ENV (default development)."""
+    return CONFIGS[_env("FORUM_ENV", "development")]
