@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_datetime, format_timedelta, get_locale
 
 from app.db import utcnow
 
 
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
     @app.template_filter("ago")
     def _ago(value: datetime | None) -> str:
         if value is None:
