@@ -34,13 +34,18 @@ def create_user_command(name, role, teams, password, display_name, print_token):
     from app.accounts.models import Team
     from app.markup import slugify
 
+    # One entry per slug: "--team Cards --team cards" must not add the same membership twice.
+    # 64 is the slug column's length, as in create_team, so a long name finds the team it created.
+    slugs = {}
+    for team in teams:
+        slugs.setdefault(slugify(team, 64), team)
     with intend_write():
         try:
-            for team in teams:
-                if db.session.scalar(select(Team.id).where(Team.slug == slugify(team))) is None:
+            for slug, team in slugs.items():
+                if db.session.scalar(select(Team.id).where(Team.slug == slug)) is None:
                     accounts.create_team(db.session, team)
             user = accounts.create_user(db.session, name, password, role=role, display_name=display_name,
-                                        teams=list(teams))
+                                        teams=list(slugs))
             token = accounts.create_token(db.session, user, "cli")[1] if print_token else None
             db.session.commit()
         except DomainError as err:
@@ -68,13 +73,14 @@ def create_team_command(name, slug):
 @click.option("--admin-password", default="admin12345", show_default=True)
 def seed_demo_command(admin_password):
     """Create the demo admin and demo content if the database has no users."""
-    from app.demo import seed_demo
+    from app.demo import DEMO_PASSWORD, seed_demo
 
     with intend_write():
         created = seed_demo(db.session, admin_password)
         db.session.commit()
     if created:
-        click.echo(f"Demo data created. Log in as admin / {admin_password}")
+        click.echo(f"Demo data created. Log in as admin / {admin_password} "
+                   f"(other demo users, e.g. li.na, wang.wei: password {DEMO_PASSWORD})")
     else:
         click.echo("Database already has users; demo data not added. (Demo login: admin / "
                    f"{admin_password} if it was seeded earlier.)")

@@ -15,7 +15,7 @@ class DomainError(Exception):
     title = _l("Bad request")
 
     def __init__(self, detail=None, errors: dict | None = None):
-        super().__init__(str(detail or self.title))
+        super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors or {}
 
