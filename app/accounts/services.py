@@ -76,6 +76,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def record_login(user: User) -> None:
+    """Note a successful interactive login (``last_seen_at``)."""
+    user.last_seen_at = utcnow()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise Invalid(errors={"current_password": _l("The current password is wrong.")})
@@ -142,12 +147,13 @@ def create_team(session: Session, name: str, *, by: User | None = None, slug: st
     return team
 
 
-def _can_manage_team(by: User, team: Team) -> bool:
+def can_manage_team(by: User, team: Team) -> bool:
+    """Site admins manage every team; a team admin manages only that team."""
     return by.is_admin or any(m.team_id == team.id and m.is_team_admin for m in by.memberships)
 
 
 def add_member(session: Session, team: Team, user: User, *, by: User, is_team_admin: bool = False) -> None:
-    if not _can_manage_team(by, team):
+    if not can_manage_team(by, team):
         raise Forbidden()
     membership = session.get(TeamMembership, (user.id, team.id))
     if membership is None:
@@ -158,7 +164,7 @@ def add_member(session: Session, team: Team, user: User, *, by: User, is_team_ad
 
 
 def remove_member(session: Session, team: Team, user: User, *, by: User) -> None:
-    if not _can_manage_team(by, team):
+    if not can_manage_team(by, team):
         raise Forbidden()
     membership = session.get(TeamMembership, (user.id, team.id))
     if membership is not None:

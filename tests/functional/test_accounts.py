@@ -1,0 +1,274 @@
+"""Accounts over HTTP: register, log in and out, remember me, rate limit, safe redirects,
+password change, language setting, API tokens and CSRF."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from app.accounts.models import ApiToken, User
+
+pytestmark = pytest.mark.usefixtures("fresh_g")
+
+PASSWORD = "correct-horse-9"  # make_user's default in tests/conftest.py
+GENERIC_LOGIN_ERROR = "The username or password is incorrect."
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+# --- register ------------------------------------------------------------------
+
+def test_register_creates_a_customer_and_logs_them_in(client, db):
+    response = client.post("/register", data={
+        "username": "zhang.san", "display_name": "张三", "email": "Zhang@Example.com",
+        "password": "long-enough-1", "confirm": "long-enough-1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    user = db.session.query(User).filter_by(username="zhang.san").one()
+    assert (user.role, user.display_name, user.email) == ("customer", "张三", "zhang@example.com")
+    assert user.password_hash.startswith("scrypt:")
+    settings = client.get("/settings")
+    assert settings.status_code == 200 and "zhang.san" in _text(settings)
+
+
+def test_register_refuses_a_taken_name_and_keeps_what_was_typed(client, make_user):
+    make_user(name="taken")
+    response = client.post("/register", data={
+        "username": "Taken", "display_name": "Someone", "password": "long-enough-1", "confirm": "long-enough-1"})
+    html = _text(response)
+    assert response.status_code == 422
+    assert "This username is taken." in html
+    assert 'value="Taken"' in html and 'value="Someone"' in html
+    assert "long-enough-1" not in html  # passwords are never echoed back
+    # The error is tied to its input for screen readers.
+    assert re.search(r'aria-describedby="[^"]*username-error', html) and 'id="username-error"' in html
+
+
+def test_register_checks_the_confirmation_and_length(client, db):
+    response = client.post("/register", data={"username": "newbie", "password": "short", "confirm": "other"})
+    html = _text(response)
+    assert response.status_code == 422
+    assert "The two passwords differ." in html and 'id="password-error"' in html
+    assert db.session.query(User).count() == 0
+
+
+# --- log in and out --------------------------------------------------------------
+
+def test_login_updates_last_seen_and_logout_needs_post(client, make_user, login, db):
+    user = make_user("staff")
+    assert user.last_seen_at is None
+    response = login(user)
+    assert response.headers["Location"] == "/"
+    db.session.refresh(user)
+    assert user.last_seen_at is not None
+    assert client.get("/settings").status_code == 200
+
+    assert client.get("/logout").status_code == 405  # a link or an <img> cannot log anyone out
+    assert client.get("/settings").status_code == 200
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/settings").status_code == 302
+
+
+def test_remember_me_sets_a_long_lived_cookie_only_when_asked(app, make_user):
+    user = make_user()
+    plain, remembered = app.test_client(), app.test_client()
+    plain.post("/login", data={"username": user.username, "password": PASSWORD})
+    remembered.post("/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
+    assert plain.get_cookie("remember_token") is None
+    cookie = remembered.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only and cookie.expires is not None
+
+    # The cookie alone logs the user back in after the session is gone.
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", cookie.value, domain=cookie.domain)
+    assert fresh.get("/settings").status_code == 200
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
+    user = make_user()
+    wrong = client.post("/login", data={"username": user.username, "password": "not-it-at-all"})
+    unknown = client.post("/login", data={"username": "nobody-here", "password": "not-it-at-all"})
+    for response, name in ((wrong, user.username), (unknown, "nobody-here")):
+        html = _text(response)
+        assert response.status_code == 200
+        assert GENERIC_LOGIN_ERROR in html and f'value="{name}"' in html
+        assert "not-it-at-all" not in html
+    assert client.get("/settings").status_code == 302
+
+
+def test_empty_login_form_is_422_with_field_errors(client):
+    response = client.post("/login", data={"username": "", "password": ""})
+    assert response.status_code == 422
+    assert "Enter your username." in _text(response) and "Enter your password." in _text(response)
+
+
+def test_login_is_rate_limited(client, make_user, login):
+    user = make_user()
+    for _ in range(10):
+        assert client.post("/login", data={"username": user.username, "password": "wrong-password"}
+                           ).status_code == 200
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in _text(response) and f'value="{user.username}"' in _text(response)
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/settings").status_code == 302  # even the right password waits
+    assert client.get("/login").status_code == 200  # the page itself is not limited
+
+
+# --- redirects ---------------------------------------------------------------------
+
+def test_login_required_pages_come_back_after_login(client, make_user):
+    user = make_user()
+    response = client.get("/settings/tokens")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    login_page = client.get(response.headers["Location"])
+    assert 'name="next" type="hidden" value="/settings/tokens"' in _text(login_page)
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD,
+                                           "next": "/settings/tokens"})
+    assert response.headers["Location"] == "/settings/tokens"
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.com", "https://evil.com", "/\\evil.com", "\\\\evil.com", "/\t/evil.com", "http:/evil.com",
+    "javascript:alert(1)", "evil.com", "///evil.com",
+])
+def test_login_refuses_off_site_next(client, make_user, target):
+    user = make_user()
+    for data in ({"next": target}, {}):  # in the form, or in the query string
+        response = client.post("/login" + ("" if data else "?next=" + target),
+                               data={"username": user.username, "password": PASSWORD, **data})
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+        client.post("/logout")
+
+
+# --- password ------------------------------------------------------------------------
+
+def test_password_change_needs_the_old_one(client, make_user, login, app):
+    user = make_user()
+    login(user)
+    wrong = client.post("/settings/password", data={
+        "current_password": "not-my-password", "new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert wrong.status_code == 422 and "The current password is wrong." in _text(wrong)
+    mismatch = client.post("/settings/password", data={
+        "current_password": PASSWORD, "new_password": "brand-new-pass", "confirm": "brand-new-typo"})
+    assert mismatch.status_code == 422 and "The two passwords differ." in _text(mismatch)
+
+    ok = client.post("/settings/password", data={
+        "current_password": PASSWORD, "new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert ok.status_code == 302
+
+    other = app.test_client()
+    old = other.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert old.status_code == 200 and GENERIC_LOGIN_ERROR in _text(old)
+    assert other.post("/login", data={"username": user.username, "password": "brand-new-pass"}).status_code == 302
+
+
+# --- settings and language -------------------------------------------------------------
+
+def _has_zh_catalog(app) -> bool:
+    root = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    return any((root / name / "LC_MESSAGES" / "messages.mo").exists() for name in ("zh_CN", "zh_Hans_CN", "zh"))
+
+
+def test_language_setting_is_saved_and_applied_on_the_next_page(client, make_user, login, db, token_for):
+    user = make_user()
+    token_for(user)  # the token list shows a date, formatted in the page's language
+    login(user)
+    assert "年" not in _text(client.get("/settings/tokens"))
+    response = client.post("/settings", data={"display_name": "小王", "locale": "zh_CN"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.locale, user.display_name) == ("zh_CN", "小王")
+    assert "年" in _text(client.get("/settings/tokens"))  # e.g. 2025年3月1日
+
+    # Back to "same as my browser": the browser's Accept-Language decides again.
+    client.post("/settings", data={"display_name": "小王", "locale": ""})
+    db.session.refresh(user)
+    assert user.locale is None
+    assert "年" not in _text(client.get("/settings/tokens", headers={"Accept-Language": "en-GB"}))
+
+
+def test_language_setting_changes_the_words_and_html_lang(client, make_user, login, app):
+    login(make_user())
+    client.post("/settings", data={"display_name": "小王", "locale": "zh_CN"})
+    html = _text(client.get("/settings"))
+    assert '<html lang="zh-CN">' in html
+    if _has_zh_catalog(app):  # once the catalogs ship, the words change too
+        with app.test_request_context(), force_locale("zh_CN"):
+            translated = gettext("Save settings")
+        assert translated != "Save settings" and translated in html
+
+
+def test_settings_refuse_bad_input_and_keep_it(client, make_user, login):
+    login(make_user())
+    response = client.post("/settings", data={"display_name": "", "locale": "klingon"})
+    assert response.status_code == 422
+    html = _text(response)
+    assert "Enter a display name." in html and 'id="locale-error"' in html
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+def test_token_is_shown_once_works_as_bearer_and_revoking_stops_it(client, make_user, login, app, db):
+    user = make_user("staff")
+    login(user)
+    response = client.post("/settings/tokens", data={"name": "reporting script"})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    plaintext = re.search(r'value="(qa_[^"]+)"', _text(response)).group(1)
+    listing = _text(client.get("/settings/tokens"))
+    assert "reporting script" in listing and plaintext not in listing and plaintext[:10] in listing
+
+    script = app.test_client()  # no session cookie: the token alone must do
+    bearer = {"Authorization": f"Bearer {plaintext}"}
+    page = script.get("/settings", headers=bearer)
+    assert page.status_code == 200 and user.username in _text(page)
+    assert script.get("/settings", headers={"Authorization": "Bearer qa_wrong"}).status_code == 302
+
+    token = db.session.query(ApiToken).filter_by(user_id=user.id).one()
+    assert client.post(f"/settings/tokens/{token.id}/revoke").status_code == 302
+    assert script.get("/settings", headers=bearer).status_code == 302
+    assert "Revoked" in _text(client.get("/settings/tokens"))
+
+
+def test_token_needs_a_name_and_others_cannot_revoke_it(client, make_user, login, token_for, db):
+    owner, other = make_user(), make_user()
+    token_for(owner)
+    token = db.session.query(ApiToken).filter_by(user_id=owner.id).one()
+    login(other)
+    assert client.post("/settings/tokens", data={"name": ""}).status_code == 422
+    assert client.post(f"/settings/tokens/{token.id}/revoke").status_code == 404
+    db.session.refresh(token)
+    assert token.revoked_at is None
+
+
+# --- CSRF ----------------------------------------------------------------------------------------
+
+def test_csrf_refuses_login_and_logout_without_token(app, client, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user()
+    forged = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert forged.status_code == 400
+    # The form comes back with what was typed and a fresh token, so the user can just send it again.
+    assert "This form was open too long" in _text(forged) and f'value="{user.username}"' in _text(forged)
+    assert client.get("/settings").status_code == 302
+
+    token = _csrf(_text(client.get("/login")))
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+    assert client.post("/logout").status_code == 400  # a cross-site form cannot log the user out
+    assert client.get("/settings").status_code == 200
+    token = _csrf(_text(client.get("/settings")))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/settings").status_code == 302
