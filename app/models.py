@@ -1,3 +1,5 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees all tables."""
 from app.accounts.models import ApiToken, Team, TeamMembership, User  # noqa: F401
 from app.forum.models import Answer, Comment, Question, QuestionTag, Revision, Tag, Vote  # noqa: F401
+from app.points.models import PointsEntry  # noqa: F401
+from app.search.models import SearchLog, Synonym  # noqa: F401

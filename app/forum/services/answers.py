@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import signals
@@ -64,6 +65,14 @@ def edit_answer(session: Session, answer: Answer, *, body: str, by: User, commen
     return answer
 
 
+def _lock_question(session: Session, question: Question) -> None:
+    """Serialise concurrent accepts on one question and re-read its accepted answer, so
+    ``previous`` in the signals is always the answer really replaced (PostgreSQL row lock;
+    SQLite requests hold the write lock already)."""
+    session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+    session.refresh(question, ["accepted_answer_id"])
+
+
 def accept_answer(session: Session, answer: Answer, *, by: User) -> Question:
     """Mark ``answer`` accepted, replacing any other; no-op when it already is.
 
@@ -76,6 +85,7 @@ def accept_answer(session: Session, answer: Answer, *, by: User) -> Question:
         raise Forbidden(_l("Only the asker or a moderator can accept an answer."))
     if answer.is_deleted:
         raise Conflict(_l("A deleted answer cannot be accepted."))
+    _lock_question(session, question)
     if question.accepted_answer_id == answer.id:
         return question
     previous = session.get(Answer, question.accepted_answer_id) if question.accepted_answer_id else None
@@ -95,6 +105,7 @@ def unaccept_answer(session: Session, answer: Answer, *, by: User) -> Question:
     question = answer.question
     if not access.can_accept(question, by):
         raise Forbidden(_l("Only the asker or a moderator can un-accept an answer."))
+    _lock_question(session, question)
     if question.accepted_answer_id != answer.id:
         return question
     question.accepted_answer_id = None

@@ -1,0 +1,5 @@
+"""Points: an append-only ledger of rewards for forum activity (DESIGN.md convention 8).
+
+``rules`` (pure table and planner), ``models`` (PointsEntry), ``ledger`` (writes and the
+cached total), ``handlers`` (forum signal receivers), ``queries`` (read side), ``cli``.
+"""

@@ -1,0 +1,87 @@
+"""Read side of the points ledger: a user's history and the cache check."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.forum import access
+from app.forum.models import Question
+from app.pagination import Page, paginate
+from app.points import rules
+from app.points.models import PointsEntry
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One entry as a viewer may see it. ``question_id``/``answer_id`` are None when the
+    viewer may not see the question (or the post is gone); ``is_hidden`` says which."""
+    id: int
+    amount: int
+    reason: str
+    label: object
+    question_id: int | None
+    answer_id: int | None
+    created_at: datetime
+    reverses_id: int | None
+    is_hidden: bool
+
+
+def ledger_for_user(session: Session, user_id: int, *, viewer, page: int = 1,
+                    per_page: int = 20) -> Page[LedgerRow]:
+    """The user's entries, newest first, paginated; three queries whatever the page size.
+
+    Every entry is listed, so the amounts still add up to the user's public total; but an
+    entry earned on a question the viewer may not see (another team's, internal for a
+    customer, deleted) loses its post ids: otherwise the ledger would leak that the hidden
+    question exists and who answered it. Moderators see deleted questions, as on the site.
+    """
+    stmt = (select(PointsEntry).where(PointsEntry.user_id == user_id)
+            .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()))
+    result = paginate(session, stmt, page, per_page)
+    question_ids = {e.question_id for e in result.items if e.question_id is not None}
+    visible: set[int] = set()
+    if question_ids:
+        clause = access.visible_clause(viewer, include_deleted=access.can_moderate(viewer))
+        visible = set(session.scalars(select(Question.id).where(Question.id.in_(question_ids), clause)))
+    rows = [_row(e, e.question_id in visible) for e in result.items]
+    return Page(items=rows, total=result.total, page=result.page, per_page=result.per_page)
+
+
+def _row(entry: PointsEntry, shown: bool) -> LedgerRow:
+    return LedgerRow(id=entry.id, amount=entry.amount, reason=entry.reason, label=rules.label(entry.reason),
+                     question_id=entry.question_id if shown else None,
+                     answer_id=entry.answer_id if shown else None, created_at=entry.created_at,
+                     reverses_id=entry.reverses_id, is_hidden=entry.question_id is not None and not shown)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    user_id: int
+    username: str
+    cached: int
+    ledger: int
+
+
+def verify(session: Session) -> list[Mismatch]:
+    """Users whose cached ``points`` differ from the sum of their ledger entries, by id.
+
+    One aggregate over the ledger joined to the users; users without entries must have 0.
+    """
+    sums = (select(PointsEntry.user_id, func.sum(PointsEntry.amount).label("total"))
+            .group_by(PointsEntry.user_id).subquery())
+    ledger_total = func.coalesce(sums.c.total, 0)
+    rows = session.execute(
+        select(User.id, User.username, User.points, ledger_total)
+        .outerjoin(sums, sums.c.user_id == User.id)
+        .where(User.points != ledger_total)
+        .order_by(User.id))
+    return [Mismatch(user_id=i, username=u, cached=c, ledger=int(t)) for i, u, c, t in rows]
+
+
+def ledger_sum(session: Session, user_id: int) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.amount), 0))
+                              .where(PointsEntry.user_id == user_id)) or 0)

@@ -1,0 +1,279 @@
+"""The points rules: a pure table of amounts and a planner from forum events to ledger work.
+
+No Flask app and no database here (``lazy_gettext`` labels resolve only when rendered), so
+every rule is unit-tested on plain values. The ledger (``app.points.ledger``) carries out a
+:class:`Plan`; the handlers (``app.points.handlers``) turn blinker signals into events.
+
+Idempotency keys. Every entry a rule can produce has a *stem* naming the fact it rewards,
+e.g. ``vote:a12:u5:up`` ("user 5's upvote on answer 12"). The stem never contains an amount
+or a recipient, only the fact, so the ledger can find and reverse it whatever happened in
+between. The ledger turns a stem into a unique key by adding a generation (see
+``app.points.ledger``), because the same fact may be rewarded, reversed and rewarded again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+#: Most points a user can earn from upvotes in one UTC day, as on Stack Overflow: it keeps a
+#: viral thread (or a voting ring) from dwarfing steady expertise. Accepts are not capped.
+DAILY_UPVOTE_CAP = 200
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str          # stored in PointsEntry.reason (short, stable: never rename)
+    amount: int
+    label: object      # lazy translated text for display
+    capped: bool       # counts toward (and is limited by) DAILY_UPVOTE_CAP
+    why: str
+
+
+QUESTION_UPVOTED = Rule(
+    "question_upvoted", 5, _l("Question upvoted"), True,
+    "A clear question that others also hit is worth rewarding, but less than solving it.")
+ANSWER_UPVOTED = Rule(
+    "answer_upvoted", 10, _l("Answer upvoted"), True,
+    "Answers are the knowledge the forum exists to keep; they earn twice a question's upvote.")
+QUESTION_DOWNVOTED = Rule(
+    "question_downvoted", -2, _l("Question downvoted"), False,
+    "A small loss: enough to signal low quality, too small to make asking feel risky.")
+ANSWER_DOWNVOTED = Rule(
+    "answer_downvoted", -2, _l("Answer downvoted"), False,
+    "Same small loss as for questions; wrong answers are corrected by better ones.")
+DOWNVOTE_CAST = Rule(
+    "downvote_cast", -1, _l("Downvoted an answer"), False,
+    "Downvoting an answer costs the voter a point, so downvotes are spent on real problems "
+    "and not used to push a competing answer down.")
+ANSWER_ACCEPTED = Rule(
+    "answer_accepted", 15, _l("Answer accepted"), False,
+    "The asker (or a moderator) confirmed it solved the problem: the strongest signal of "
+    "expertise, not capped.")
+ACCEPTED_ANSWER = Rule(
+    "accepted_answer", 2, _l("Accepted an answer"), False,
+    "Rewards askers for closing the loop, which is what lets the answer become an article. "
+    "Only the asker earns it, and never for accepting their own answer.")
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    QUESTION_UPVOTED, ANSWER_UPVOTED, QUESTION_DOWNVOTED, ANSWER_DOWNVOTED, DOWNVOTE_CAST,
+    ANSWER_ACCEPTED, ACCEPTED_ANSWER)}
+
+
+def label(reason: str):
+    """Display text for a reason code (the code itself for an unknown one)."""
+    rule = RULES.get(reason)
+    return rule.label if rule else reason
+
+
+# --- values the planner works on ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Post:
+    """What the rules need to know about a question or an answer."""
+    kind: str                 # "question" | "answer"
+    id: int
+    question_id: int          # the question itself for a question
+    author_id: int | None     # None: the author's account is gone or the post was imported without one
+
+    @property
+    def answer_id(self) -> int | None:
+        return self.id if self.kind == "answer" else None
+
+    @property
+    def token(self) -> str:
+        return ("q" if self.kind == "question" else "a") + str(self.id)
+
+
+@dataclass(frozen=True)
+class Award:
+    """One entry to write: ``amount`` points to ``user_id`` for ``reason``, keyed by ``stem``."""
+    user_id: int
+    amount: int
+    reason: str
+    stem: str
+    question_id: int | None
+    answer_id: int | None
+    actor_id: int | None
+
+    @property
+    def capped(self) -> bool:
+        return RULES[self.reason].capped
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Ledger work for one event, carried out in this order:
+
+    1. ``reverse_post``: reverse every live entry earned on that post;
+    2. ``reverse``: reverse the live entry of each stem (a stem with none is skipped);
+    3. ``award``: award each entry (a stem that is already live is skipped).
+    """
+    reverse: tuple[str, ...] = ()
+    award: tuple[Award, ...] = ()
+    reverse_post: Post | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.reverse or self.award or self.reverse_post)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VoteCast:
+    post: Post
+    voter_id: int
+    value: int        # +1 | -1
+    previous: int     # 0 | +1 | -1
+
+
+@dataclass(frozen=True)
+class VoteRetracted:
+    post: Post
+    voter_id: int
+    previous: int     # +1 | -1
+
+
+@dataclass(frozen=True)
+class AnswerAccepted:
+    """``withdraw``: other answers of the question whose accept is still rewarded (the ledger
+    found them; a concurrent accept can leave the signal's ``previous`` stale)."""
+    answer: Post
+    asker_id: int | None
+    accepter_id: int
+    previous: Post | None = None
+    withdraw: tuple[Post, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerUnaccepted:
+    answer: Post
+
+
+@dataclass(frozen=True)
+class PostDeleted:
+    post: Post
+    by_id: int
+
+
+@dataclass(frozen=True)
+class PostRestored:
+    """A post undeleted; ``votes`` are its standing (voter_id, value) pairs."""
+    post: Post
+    by_id: int
+    votes: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    is_accepted: bool = False
+    asker_id: int | None = None
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+def vote_awards(post: Post, voter_id: int, value: int) -> list[Award]:
+    """The entries a standing vote earns. Nothing for a self-vote or an author-less post
+    (except the downvote's cost, which the voter always pays)."""
+    if value not in (1, -1):
+        return []
+    base = f"vote:{post.token}:u{voter_id}"
+    out: list[Award] = []
+    has_author = post.author_id is not None and post.author_id != voter_id
+    if value == 1 and has_author:
+        rule = QUESTION_UPVOTED if post.kind == "question" else ANSWER_UPVOTED
+        out.append(_award(post, post.author_id, rule, f"{base}:up", voter_id))
+    elif value == -1:
+        if has_author:
+            rule = QUESTION_DOWNVOTED if post.kind == "question" else ANSWER_DOWNVOTED
+            out.append(_award(post, post.author_id, rule, f"{base}:down", voter_id))
+        if post.kind == "answer" and post.author_id != voter_id:
+            out.append(_award(post, voter_id, DOWNVOTE_CAST, f"{base}:down:cost", voter_id))
+    return out
+
+
+def vote_stems(post: Post, voter_id: int, value: int) -> list[str]:
+    """Every stem a vote of ``value`` may have produced (for reversal; extra stems are no-ops)."""
+    base = f"vote:{post.token}:u{voter_id}"
+    if value == 1:
+        return [f"{base}:up"]
+    if value == -1:
+        return [f"{base}:down", f"{base}:down:cost"]
+    return []
+
+
+def accept_awards(answer: Post, asker_id: int | None, accepter_id: int | None) -> list[Award]:
+    """+15 to the answerer, +2 to the accepter when the accepter is the asker.
+
+    Self-accept (the asker answered their own question) earns nobody anything, whoever
+    accepts: otherwise asking and answering oneself would mint 17 points. A moderator's
+    accept rewards the answerer only. ``accepter_id`` None: the accepter is unknown (a
+    restored answer), so no accepter bonus.
+    """
+    if answer.author_id is None or answer.author_id == asker_id:
+        return []
+    out = [_award(answer, answer.author_id, ANSWER_ACCEPTED, accept_stems(answer)[0], accepter_id)]
+    if accepter_id is not None and accepter_id == asker_id:
+        out.append(_award(answer, accepter_id, ACCEPTED_ANSWER, accept_stems(answer)[1], accepter_id))
+    return out
+
+
+def accept_stems(answer: Post) -> list[str]:
+    return [f"accept:{answer.token}", f"accept:{answer.token}:asker"]
+
+
+def deletion_reverses(post: Post, by_id: int) -> bool:
+    """A post deleted by someone other than its author (a moderator) loses what it earned.
+
+    An author's own delete keeps it, so deleting a downvoted post cannot wash out its
+    penalties (and a good post's points stay until a moderator decides otherwise).
+    """
+    return post.author_id != by_id
+
+
+def plan(event) -> Plan:
+    """The ledger work for one forum event (see :class:`Plan` for the order it runs in)."""
+    if isinstance(event, VoteCast):
+        return Plan(reverse=tuple(vote_stems(event.post, event.voter_id, event.previous)),
+                    award=tuple(vote_awards(event.post, event.voter_id, event.value)))
+    if isinstance(event, VoteRetracted):
+        return Plan(reverse=tuple(vote_stems(event.post, event.voter_id, event.previous)))
+    if isinstance(event, AnswerAccepted):
+        # The service sends answer_unaccepted for ``previous`` first; reversing it here as
+        # well keeps a switch correct even for a sender that does not. One accept per question.
+        others = [p for p in (event.previous, *event.withdraw) if p is not None and p.id != event.answer.id]
+        stale = tuple(dict.fromkeys(s for p in others for s in accept_stems(p)))
+        return Plan(reverse=stale, award=tuple(accept_awards(event.answer, event.asker_id, event.accepter_id)))
+    if isinstance(event, AnswerUnaccepted):
+        return Plan(reverse=tuple(accept_stems(event.answer)))
+    if isinstance(event, PostDeleted):
+        return Plan(reverse_post=event.post) if deletion_reverses(event.post, event.by_id) else Plan()
+    if isinstance(event, PostRestored):
+        # Re-award from the post's current state (not by replaying old entries): votes or an
+        # accept that changed while it was deleted are then counted as they stand now.
+        awards = [a for voter, value in event.votes for a in vote_awards(event.post, voter, value)]
+        if event.is_accepted and event.post.kind == "answer":
+            awards += accept_awards(event.post, event.asker_id, None)
+        return Plan(award=tuple(awards))
+    raise TypeError(f"not a points event: {event!r}")
+
+
+def _award(post: Post, user_id: int, rule: Rule, stem: str, actor_id: int | None) -> Award:
+    return Award(user_id=user_id, amount=rule.amount, reason=rule.code, stem=stem,
+                 question_id=post.question_id, answer_id=post.answer_id, actor_id=actor_id)
+
+
+# --- the daily cap ------------------------------------------------------------------------------
+
+def capped_amount(amount: int, earned_today: int, cap: int = DAILY_UPVOTE_CAP) -> int:
+    """What a capped award actually pays, given the net capped points already earned today.
+
+    Never negative and never more than ``amount``; a loss (amount <= 0) is never capped.
+    Deterministic: the ledger computes ``earned_today`` with the user's row locked.
+    """
+    if amount <= 0:
+        return amount
+    return max(0, min(amount, cap - earned_today))
+
+
+def utc_day(moment: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the UTC day holding ``moment`` (naive UTC, as stored)."""
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
