@@ -22,6 +22,13 @@ class Config:
     MEILI_KEY = _env("MEILI_KEY")
     # "embedded" unless a Meilisearch server is configured.
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "meilisearch" if _env("MEILI_URL") else "embedded")
+    MEILI_INDEX = _env("MEILI_INDEX", "qaforum")
+    # The embedded engine's own SQLite file. Unset: beside a SQLite forum database
+    # (instance/forum.db -> instance/forum.search.db, so every database has its own index),
+    # else instance/search.db; ":memory:" is a private temporary file.
+    SEARCH_DB_PATH = _env("SEARCH_DB_PATH")
+    # Where jieba caches its dictionary (unset: the instance folder).
+    SEARCH_CACHE_DIR = _env("SEARCH_CACHE_DIR")
 
     LANGUAGES = ("en", "zh_CN")
     BABEL_DEFAULT_LOCALE = "en"
@@ -63,6 +70,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SOCKETIO_MESSAGE_QUEUE = None
     SERVER_NAME = "localhost"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
 
 
 class ProductionConfig(Config):

@@ -48,6 +48,10 @@ def after_commit(session: Session, fn: Callable, *args, **kwargs) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released; the real transaction
+    # (and SQLite's write lock) is still open then, so the queue waits for the outer commit.
+    if session.in_nested_transaction():
+        return
     queue = session.info.pop(_QUEUE_KEY, [])
     for fn, args, kwargs in queue:
         try:
@@ -58,6 +62,8 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:  # only a SAVEPOINT: the outer transaction goes on
+        return
     session.info.pop(_QUEUE_KEY, None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from flask import g, request_started
 
 from app import create_app
 from app.accounts import services as accounts
@@ -22,6 +23,26 @@ def app(tmp_path):
         yield app
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_g(request):
+    """Give every test-client request an empty ``g``, as a real server does.
+
+    The ``app`` fixture keeps one app context pushed for the whole test and Flask reuses it for
+    test-client requests, so without this flask-login's cached user and flask-babel's locale
+    would leak from one request into the next."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+
+    def clear(_sender, **_extra):
+        vars(g._get_current_object()).clear()
+
+    request_started.connect(clear, app)
+    yield
+    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,9 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def _hash_password(password: str) -> str:
-    return generate_password_hash(password)  # werkzeug's default: scrypt
+    # scrypt (werkzeug's default) unless a config lowers it: the test suite hashes hundreds
+    # of passwords and uses a cheap method; production keeps the default.
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def _check_password_rules(password: str, field: str = "password") -> None:

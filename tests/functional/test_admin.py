@@ -7,7 +7,6 @@ from sqlalchemy import select
 from app.accounts import services as accounts
 from app.accounts.models import Team, TeamMembership, User
 
-pytestmark = pytest.mark.usefixtures("fresh_g")
 
 
 def _text(response) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from flask import g
 
 from app.accounts import services as accounts
 from app.forum import services
@@ -29,9 +28,6 @@ class Api:
         return self._headers[user.id]
 
     def call(self, method: str, path: str, user=None, json=_NO_BODY, headers=None, **kwargs):
-        # The conftest keeps one app context open for the whole test and Flask reuses it for
-        # client requests, so g (flask-login's user, babel's locale) would leak between them.
-        vars(g._get_current_object()).clear()
         hdrs = {**self.headers(user), **(headers or {})}
         if json is not _NO_BODY:
             kwargs["json"] = json

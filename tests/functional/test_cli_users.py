@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Team, User
 
-pytestmark = pytest.mark.usefixtures("fresh_g")
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""Pages that only read: question lists, the question page, tags, users, revisions."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.forum import queries, viewmodels
+from app.forum.routes import bp
+from app.forum.services.answers import require_visible_answer
+from app.forum.services.common import require_visible
+from app.forum.web import canonical_slug, count_view, get_answer, get_question, paging, question_url, render_question_page
+
+
+def _sort() -> str:
+    sort = request.args.get("sort", "newest")
+    return sort if sort in queries.SORTS else "newest"
+
+
+@bp.get("/")
+@bp.get("/questions")
+def index():
+    page, per_page = paging()
+    questions = queries.list_questions(db.session, current_user, sort=_sort(), page=page, per_page=per_page)
+    tags = viewmodels.tag_directory(db.session, current_user, per_page=15).items
+    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=None, popular=tags)
+
+
+@bp.get("/questions/<id:question_id>")
+@bp.get("/questions/<id:question_id>/<slug>")
+def question(question_id: int, slug: str | None = None):
+    page = queries.question_page(db.session, question_id, current_user)
+    if slug != canonical_slug(page.question):  # one canonical address per question (titles change)
+        return redirect(question_url(page.question), 301)
+    response = render_question_page(page)
+    count_view(question_id)  # after the read, in its own transaction
+    return response
+
+
+@bp.get("/answers/<id:answer_id>")
+def answer(answer_id: int):
+    found = require_visible_answer(get_answer(answer_id), current_user)
+    return redirect(question_url(found.question, _anchor=f"answer-{found.id}"), 302)
+
+
+@bp.get("/tags")
+def tags():
+    page, _ = paging()
+    sort = "name" if request.args.get("sort") == "name" else "popular"
+    search = request.args.get("q", "")[:35]
+    found = viewmodels.tag_directory(db.session, current_user, search=search, sort=sort, page=page)
+    return render_template("forum/tags.html", tags=found, sort=sort, search=search)
+
+
+@bp.get("/tags/<name>")
+def tag(name: str):
+    found = viewmodels.find_tag(db.session, name)
+    if found.name != name:  # 'Credit Card' and full-width forms lead to the one tag page
+        kept = {k: v for k, v in request.args.items() if k in ("sort", "page")}  # never _external & co.
+        return redirect(url_for("forum.tag", name=found.name, **kept), 301)
+    page, per_page = paging()
+    questions = queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name, page=page,
+                                       per_page=per_page)
+    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=found, popular=[])
+
+
+@bp.get("/users/<id:user_id>")
+def user(user_id: int):
+    qpage, _ = paging(arg="qpage")
+    apage, _ = paging(arg="apage")
+    profile = viewmodels.user_profile(db.session, user_id, current_user, qpage=qpage, apage=apage)
+    return render_template("forum/user.html", profile=profile)
+
+
+@bp.get("/questions/<id:question_id>/revisions")
+def question_revisions(question_id: int):
+    post = require_visible(get_question(question_id), current_user)
+    history = viewmodels.revision_history(db.session, post)
+    return render_template("forum/revisions.html", post=post, question=post, history=history)
+
+
+@bp.get("/answers/<id:answer_id>/revisions")
+def answer_revisions(answer_id: int):
+    post = require_visible_answer(get_answer(answer_id), current_user)
+    history = viewmodels.revision_history(db.session, post)
+    return render_template("forum/revisions.html", post=post, question=post.question, history=history)

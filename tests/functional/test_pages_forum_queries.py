@@ -1,0 +1,68 @@
+"""The question page makes a fixed number of SQL queries, whatever the number of answers
+and comments (no N+1 in the view model or the templates)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from forum_pages_support import ask, count_queries, sign_in
+
+from app.extensions import db
+from app.forum import services
+
+
+# Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
+# authors' memberships), comments (+ theirs), then the view count: BEGIN IMMEDIATE, UPDATE.
+ANONYMOUS_QUERIES = 10
+# A logged-in viewer adds the session user, their memberships and their votes on the page.
+VIEWER_QUERIES = 13
+
+
+def _thread(make_user, answers: int):
+    question = ask(make_user("staff"), title=f"A question with {answers} answers")
+    for n in range(answers):
+        reply = services.post_answer(db.session, question, body=f"Answer number {n} with enough text.",
+                                     by=make_user("expert"))
+        for _ in range(2):
+            services.post_comment(db.session, reply, body=f"A comment on answer {n}.", by=make_user("staff"))
+    services.post_comment(db.session, question, body="A comment on the question.", by=make_user("staff"))
+    db.session.commit()
+    return question
+
+
+def _count(client, url: str) -> int:
+    db.session.remove()  # a fresh session, as a new request on a real server has
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("role, expected", [(None, ANONYMOUS_QUERIES), ("staff", VIEWER_QUERIES),
+                                            ("moderator", VIEWER_QUERIES)])
+def test_question_page_query_count_is_fixed(client, make_user, role, expected):
+    small, large = _thread(make_user, 2), _thread(make_user, 20)
+    if role:
+        viewer = make_user(role)
+        sign_in(client, viewer)
+        services.set_vote(db.session, small, 1, by=viewer)
+        db.session.commit()
+    urls = [f"/questions/{q.id}/{quote(q.slug)}" for q in (small, large)]
+    counts = [_count(client, url) for url in urls]
+    assert counts == [expected, expected]
+
+
+def test_question_list_query_count_does_not_grow_with_the_page(client, make_user):
+    """The list page: BEGIN, count, page, their tags, authors' memberships, and the sidebar's
+    popular tags (a count and a page of them)."""
+    for n in range(3):
+        ask(make_user("staff"), title=f"Listed question number {n}", tags=("cards", f"tag{n}"))
+    db.session.remove()
+    with count_queries() as few:
+        assert client.get("/questions").status_code == 200
+    for n in range(3, 20):
+        ask(make_user("staff"), title=f"Listed question number {n}", tags=("cards", f"tag{n}"))
+    db.session.remove()
+    with count_queries() as many:
+        assert client.get("/questions").status_code == 200
+    assert len(few) == len(many) == 7
