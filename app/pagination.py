@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -45,6 +45,8 @@ def clamp_page(page, per_page, default_per_page: int = 20, max_per_page: int = 1
 
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    # Count with the statement's own FROM/WHERE but no selected columns: wrapping it in a
+    # subquery would drag every column and eager-loaded join into the count.
+    total = session.scalar(stmt.order_by(None).with_only_columns(func.count(), maintain_column_froms=True))
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items=items, total=total or 0, page=page, per_page=per_page)

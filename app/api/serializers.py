@@ -164,5 +164,5 @@ def revision_json(revision: Revision) -> dict:
 
 
 def tag_json(row) -> dict:
-    name, description, count = row
-    return {"name": name, "description": description or "", "question_count": count}
+    tag, count = row
+    return {"name": tag.name, "description": tag.description or "", "question_count": count}

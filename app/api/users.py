@@ -3,18 +3,14 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import desc, func, select
-from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.api import bp
 from app.api.common import found, page_json, paging, require_login, viewer
 from app.api.serializers import iso, me_json, tag_json, user_brief, user_json
 from app.extensions import db
-from app.forum import access, queries
-from app.forum.models import Question, QuestionTag, Tag
+from app.forum import queries
 from app.markup import normalize_tag
-from app.pagination import Page
 
 
 @bp.get("/users/me")
@@ -39,30 +35,9 @@ def list_user_answers(user_id: int):
         "created_at": iso(a.created_at), "source_url": a.source_url, "source_author": a.source_author})
 
 
-def visible_tags(session: Session, user, *, prefix: str | None, page: int, per_page: int) -> Page:
-    """Tags in use, counted over the questions ``user`` may see (so neither the name nor the
-    count of a tag used only on hidden questions leaks); most used first.
-
-    Rows are (name, description, count). Belongs with ``app.forum.queries``; kept here
-    while that module is owned elsewhere.
-    """
-    count = func.count(Question.id).label("n")
-    stmt = (select(Tag.name, Tag.description, count)
-            .join(QuestionTag, QuestionTag.tag_id == Tag.id)
-            .join(Question, Question.id == QuestionTag.question_id)
-            .where(access.visible_clause(user))
-            .group_by(Tag.id, Tag.name, Tag.description)
-            .order_by(desc(count), Tag.name))
-    if prefix:
-        stmt = stmt.where(Tag.name.startswith(prefix, autoescape=True))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=list(rows), total=total, page=page, per_page=per_page)
-
-
 @bp.get("/tags")
 def list_tags():
     page, per_page = paging()
-    prefix = normalize_tag(request.args.get("q", ""))[:35] or None
-    return page_json(visible_tags(db.session, viewer(), prefix=prefix, page=page, per_page=per_page),
+    prefix = normalize_tag(request.args.get("q", ""))[:35]
+    return page_json(queries.visible_tags(db.session, viewer(), prefix=prefix, page=page, per_page=per_page),
                      tag_json)

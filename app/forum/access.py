@@ -33,6 +33,20 @@ def visible_clause(user: User | None, *, include_deleted: bool = False) -> Colum
                           team_ok))
 
 
+def visible_tag_count(user: User | None):
+    """The Tag column holding how many questions tagged so ``user`` may count: public ones for
+    customers and visitors, public + internal for staff, all for moderators. Team questions are
+    counted for moderators only, so a count never reveals that a team's question exists."""
+    from app.forum.models import Tag
+
+    user = _real(user)
+    if user is None or not user.is_staff:
+        return Tag.public_count
+    if user.is_moderator:
+        return Tag.question_count
+    return Tag.public_count + Tag.internal_count
+
+
 def can_view(question: Question, user: User | None) -> bool:
     user = _real(user)
     if question.is_deleted and not (user and (user.is_moderator or user.id == question.author_id)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -50,9 +50,22 @@ def list_answers_by(session: Session, viewer: User | None, author_id: int, *, pa
     return paginate(session, stmt, page, per_page)
 
 
-def popular_tags(session: Session, limit: int = 30) -> list[Tag]:
-    return list(session.scalars(select(Tag).where(Tag.question_count > 0)
-                                .order_by(desc(Tag.question_count), Tag.name).limit(limit)))
+def visible_tags(session: Session, viewer: User | None, *, contains: str = "", prefix: str = "",
+                 sort: str = "popular", page: int = 1, per_page: int = 60) -> Page[tuple[Tag, int]]:
+    """(tag, count) for tags with questions ``viewer`` may count, most used first (or by name).
+
+    Counts come from the per-visibility columns the services keep (access.visible_tag_count),
+    so this never joins over all questions."""
+    count = access.visible_tag_count(viewer)
+    stmt = select(Tag, count).where(count > 0)
+    if contains:
+        stmt = stmt.where(Tag.name.contains(contains, autoescape=True))
+    if prefix:
+        stmt = stmt.where(Tag.name.startswith(prefix, autoescape=True))
+    stmt = stmt.order_by(Tag.name) if sort == "name" else stmt.order_by(desc(count), Tag.name)
+    total = session.scalar(stmt.order_by(None).with_only_columns(func.count(Tag.id))) or 0
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[(tag, n) for tag, n in rows], total=total, page=page, per_page=per_page)
 
 
 @dataclass

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import desc, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Team, User
 from app.errors import NotFound
 from app.forum import access, queries
 from app.forum.diffs import Chunk, diff_text, diff_words
-from app.forum.models import Answer, Question, QuestionTag, Revision, Tag
+from app.forum.models import Answer, Question, Revision, Tag
 from app.markup import normalize_tag
 from app.pagination import Page
 
@@ -38,19 +38,10 @@ class TagCount:
 
 def tag_directory(session: Session, viewer: User | None, *, search: str = "", sort: str = "popular",
                   page: int = 1, per_page: int = 60) -> Page[TagCount]:
-    """Tags with the number of questions *this viewer* may see (the stored total counts
-    hidden questions too, which must not leak); tags with none visible are left out."""
-    n = func.count(Question.id).label("n")
-    stmt = (select(Tag, n).join(QuestionTag, QuestionTag.tag_id == Tag.id)
-            .join(Question, Question.id == QuestionTag.question_id)
-            .where(access.visible_clause(viewer)).group_by(Tag.id))
-    needle = normalize_tag(search)
-    if needle:
-        stmt = stmt.where(Tag.name.contains(needle, autoescape=True))
-    stmt = stmt.order_by(Tag.name) if sort == "name" else stmt.order_by(desc(n), Tag.name)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    return Page(items=[TagCount(tag, count) for tag, count in rows], total=total, page=page,
+    """Tags with the number of questions *this viewer* may count; tags with none are left out."""
+    found = queries.visible_tags(session, viewer, contains=normalize_tag(search), sort=sort, page=page,
+                                 per_page=per_page)
+    return Page(items=[TagCount(tag, n) for tag, n in found.items], total=found.total, page=page,
                 per_page=per_page)
 
 

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.forum.models import Answer, Comment, Question, QuestionTag, Revision, Tag, Visibility
+from app.forum.services.common import recount_tags
 from app.importer import stackexchange as se
 from app.importer.report import ImportReport
 from app.importer.scan import DumpScan, scan_dump
@@ -337,9 +338,4 @@ class _Loader:
         for chunk in _chunks(sorted(self.touched_questions)):
             self.s.execute(update(Question).where(Question.id.in_(chunk)).values(answer_count=live_answers),
                            execution_options={"synchronize_session": False})
-        live_questions = (select(func.count(QuestionTag.question_id))
-                          .join(Question, Question.id == QuestionTag.question_id)
-                          .where(QuestionTag.tag_id == Tag.id, Question.deleted_at.is_(None)).scalar_subquery())
-        for chunk in _chunks(sorted(self.touched_tags)):
-            self.s.execute(update(Tag).where(Tag.id.in_(chunk)).values(question_count=live_questions),
-                           execution_options={"synchronize_session": False})
+        recount_tags(self.s, self.touched_tags)

@@ -173,3 +173,27 @@ def test_lists_sorts_and_filters(db, people):
     assert list_questions(db.session, None, author_id=people["expert"].id).total == 0
     page = list_questions(db.session, None, page=2, per_page=1)
     assert page.total == 2 and [q.id for q in page.items] == [q1.id] and not page.has_next
+
+
+def test_tag_counts_follow_visibility_and_viewer_scope(db, people, make_user):
+    from app.forum.queries import visible_tags
+
+    member = make_user("staff", teams=("cards",))
+    q = ask(db, people["asker"], tags=("fees",))
+    ask(db, member, title="A team-only question on fees", tags=("fees",), visibility="team", team="cards")
+
+    def counts():
+        tag = db.session.scalar(select(Tag).where(Tag.name == "fees"))
+        db.session.refresh(tag)
+        return tag.question_count, tag.public_count, tag.internal_count
+
+    assert counts() == (2, 1, 0)
+    services.edit_question(db.session, q, visibility="internal", by=people["asker"])
+    assert counts() == (2, 0, 1)
+
+    def seen(viewer):
+        return {tag.name: n for tag, n in visible_tags(db.session, viewer).items}.get("fees", 0)
+    # Team questions count for moderators only, so a count never reveals a team's question.
+    assert (seen(None), seen(people["customer"]), seen(member), seen(people["mod"])) == (0, 0, 1, 2)
+    services.delete_post(db.session, q, by=people["asker"])
+    assert counts() == (1, 0, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Team, User
@@ -24,8 +24,12 @@ class Tag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(35), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
-    # Count of live questions carrying the tag; kept by the services.
+    # Live questions carrying the tag, kept by the services: all of them, and the public and
+    # internal ones, so a viewer's count is read from a column instead of a join over every
+    # question (see access.visible_tag_count). Team questions are only in question_count.
     question_count: Mapped[int] = mapped_column(Integer, default=0)
+    public_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    internal_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -43,6 +47,9 @@ class Question(PostBody, Imported, Base):
     __table_args__ = (
         UniqueConstraint("source_site", "source_id"),
         Index("ix_questions_last_activity_at", "last_activity_at"),
+        # Lists and their counts filter live questions by visibility and sort by time.
+        Index("ix_questions_live_visibility_created", "visibility", "created_at",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.errors import Forbidden, Invalid, NotFound
 from app.forum import access
-from app.forum.models import Answer, Question, Revision, Tag
+from app.forum.models import Answer, Question, QuestionTag, Revision, Tag, Visibility
 from app.markup import is_valid_tag, normalize_tag
 
 
@@ -80,9 +80,37 @@ def resolve_tags(session: Session, names: list[str], by: User) -> list[Tag]:
     return [existing[n] for n in names]
 
 
-def adjust_tag_counts(tags: list[Tag], delta: int) -> None:
+def adjust_tag_counts(session: Session, tags: list[Tag], delta: int, visibility: str) -> None:
+    """Count a live question with ``visibility`` in (delta=+1) or out of (-1) ``tags``, by an
+    atomic UPDATE (concurrent askers never lose a count)."""
+    if not tags:
+        return
+    values = {"question_count": Tag.question_count + delta}
+    scoped = {Visibility.public.value: "public_count", Visibility.internal.value: "internal_count"}.get(visibility)
+    if scoped:
+        values[scoped] = getattr(Tag, scoped) + delta
+    session.execute(update(Tag).where(Tag.id.in_([t.id for t in tags])).values(**values),
+                    execution_options={"synchronize_session": False})
     for tag in tags:
-        tag.question_count = Tag.question_count + delta
+        session.expire(tag, list(values))
+
+
+def recount_tags(session: Session, tag_ids) -> None:
+    """Recompute the stored counts of ``tag_ids`` from the rows (bulk paths that bypass the
+    services, such as the importer, call this once at the end)."""
+    def live(*visibilities):
+        stmt = (select(func.count(QuestionTag.question_id))
+                .join(Question, Question.id == QuestionTag.question_id)
+                .where(QuestionTag.tag_id == Tag.id, Question.deleted_at.is_(None)))
+        if visibilities:
+            stmt = stmt.where(Question.visibility.in_(visibilities))
+        return stmt.scalar_subquery()
+
+    ids = sorted(set(tag_ids))
+    for start in range(0, len(ids), 500):
+        session.execute(update(Tag).where(Tag.id.in_(ids[start:start + 500])).values(
+            question_count=live(), public_count=live(Visibility.public.value),
+            internal_count=live(Visibility.internal.value)), execution_options={"synchronize_session": False})
 
 
 def next_revision_number(session: Session, post) -> int:

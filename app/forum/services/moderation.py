@@ -86,7 +86,7 @@ def delete_post(session: Session, post: Question | Answer, *, by: User) -> None:
         return
     post.deleted_at, post.deleted_by_id = utcnow(), by.id
     if isinstance(post, Question):
-        adjust_tag_counts(post.tags, -1)
+        adjust_tag_counts(session, post.tags, -1, post.visibility)
     else:
         question = post.question
         question.answer_count = Question.answer_count - 1
@@ -110,7 +110,7 @@ def undelete_post(session: Session, post: Question | Answer, *, by: User) -> Non
         raise Forbidden(_l("A post deleted by a moderator can only be restored by a moderator."))
     post.deleted_at = post.deleted_by_id = None
     if isinstance(post, Question):
-        adjust_tag_counts(post.tags, +1)
+        adjust_tag_counts(session, post.tags, +1, post.visibility)
     else:
         post.question.answer_count = Question.answer_count + 1
     session.flush()

@@ -57,7 +57,7 @@ def ask_question(session: Session, *, title: str, body: str, tags, by: User,
                         last_activity_at=utcnow())
     session.add(question)
     session.flush()
-    adjust_tag_counts(tag_objs, +1)
+    adjust_tag_counts(session, tag_objs, +1, visibility)
     add_revision(session, question, by, "")
     signals.question_asked.send(question, by=by)
     return question
@@ -88,10 +88,12 @@ def edit_question(session: Session, question: Question, *, by: User, title: str 
     if new_body != question.body_md:
         question.body_md, question.body_html = new_body, render_markdown(new_body)
         changed.add("body")
-    if names != question.tag_names:
-        new_tags = resolve_tags(session, names, by)
-        adjust_tag_counts([t for t in question.tags if t not in new_tags], -1)
-        adjust_tag_counts([t for t in new_tags if t not in question.tags], +1)
+    new_tags = resolve_tags(session, names, by) if names != question.tag_names else question.tags
+    if new_tags is not question.tags or new_vis != question.visibility:
+        # Move the question's counts: out of the old tags/visibility, into the new ones.
+        adjust_tag_counts(session, question.tags, -1, question.visibility)
+        adjust_tag_counts(session, new_tags, +1, new_vis)
+    if new_tags is not question.tags:
         question.tags = new_tags
         changed.add("tags")
     if new_vis != question.visibility:
