@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 
 class DomainError(Exception):
@@ -46,6 +46,53 @@ class Unauthorized(DomainError):
     title = _l("Authentication required")
 
 
+# Werkzeug's own names and default descriptions, wrapped so they reach the translation
+# catalog; the English text is Werkzeug's, unchanged. A description given explicitly
+# (abort(404, "..."), Flask-Limiter's "10 per 1 minute") is shown as it is.
+HTTP_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    413: _l("Request Entity Too Large"),
+    415: _l("Unsupported Media Type"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
+HTTP_DESCRIPTIONS = {
+    400: _l("The browser (or proxy) sent a request that this server could not understand."),
+    401: _l("The server could not verify that you are authorized to access the URL requested. You "
+            "either supplied the wrong credentials (e.g. a bad password), or your browser doesn't "
+            "understand how to supply the credentials required."),
+    403: _l("You don't have the permission to access the requested resource. It is either "
+            "read-protected or not readable by the server."),
+    404: _l("The requested URL was not found on the server. If you entered the URL manually please "
+            "check your spelling and try again."),
+    405: _l("The method is not allowed for the requested URL."),
+    409: _l("A conflict happened while processing the request. The resource might have been "
+            "modified while the request was being processed."),
+    413: _l("The data value transmitted exceeds the capacity limit."),
+    415: _l("The server does not support the media type transmitted in the request."),
+    429: _l("This user has exceeded an allotted request count. Try again later."),
+    500: _l("The server encountered an internal error and was unable to complete your request. "
+            "Either the server is overloaded or there is an error in the application."),
+    503: _l("The server is temporarily unable to service your request due to maintenance downtime "
+            "or capacity problems. Please try again later."),
+}
+
+
+def _http_texts(err: HTTPException) -> tuple:
+    """The title and description of an HTTP error in the request's language."""
+    code = err.code or 500
+    title = HTTP_TITLES.get(code, err.name)
+    default = getattr(default_exceptions.get(code), "description", None)
+    detail = HTTP_DESCRIPTIONS.get(code, err.description) if err.description == default else err.description
+    return title, detail
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -77,11 +124,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
+        title, detail = _http_texts(err)
         if wants_json():
             errors = getattr(err, "data", {}).get("errors") if hasattr(err, "data") else None
-            return problem(err.code or 500, err.name, err.description, errors)
-        return render_template("error.html", status=err.code, title=err.name,
-                               detail=err.description), err.code
+            return problem(err.code or 500, title, detail, errors)
+        return render_template("error.html", status=err.code, title=title,
+                               detail=detail), err.code
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
@@ -92,6 +140,6 @@ def register_error_handlers(app: Flask) -> None:
         if app.testing and app.config.get("PROPAGATE_UNEXPECTED", True):
             raise err
         if wants_json():
-            return problem(500, "Internal Server Error")
+            return problem(500, HTTP_TITLES[500])
         return render_template("error.html", status=500, title=_l("Something went wrong"),
                                detail=_l("The error was logged. Please try again.")), 500
