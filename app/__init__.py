@@ -17,6 +17,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
             raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
 
     _init_extensions(app)
+    _connect_listeners(app)
     _register_blueprints(app)
     _register_hooks(app)
 
@@ -32,9 +33,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from app.db import configure_sqlite
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from app.i18n import select_locale
+    # Before socketio.init_app: handlers declared while no server exists are kept by the
+    # extension and bound to every app's server (a later import binds to one server only).
+    from app.realtime import events  # noqa: F401
 
     db.init_app(app)
     with app.app_context():
@@ -43,14 +49,26 @@ def _init_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Flask-Login's default message is English only: flash the forum's translated one.
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
-                      async_mode="threading", cors_allowed_origins=[])
+    # Default CORS policy: same origin only, so another site cannot ride a user's cookie.
+    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"), async_mode="threading")
 
     import app.models  # noqa: F401  (all tables on the metadata)
     from app.accounts import auth  # noqa: F401  (registers the user and request loaders)
+
+
+def _connect_listeners(app: Flask) -> None:
+    """Domains that listen to the forum's signals (both calls are idempotent)."""
+    from app.points.handlers import connect_handlers
+    from app.search import init_app as init_search
+
+    connect_handlers()
+    init_search(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -58,11 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
     from app.forum.routes import bp as forum_bp
+    from app.search.routes import bp as search_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(search_bp)
 
 
 def _register_hooks(app: Flask) -> None:

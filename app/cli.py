@@ -87,9 +87,11 @@ def seed_demo_command(admin_password):
 
 
 def register_cli(app: Flask) -> None:
-    try:
-        from app.importer.cli import import_stackexchange_command
-        qa.add_command(import_stackexchange_command)
-    except ImportError:  # importer lands in its own step
-        pass
+    from app.importer.cli import import_stackexchange_command
+    from app.points.cli import points_group
+    from app.search.cli import search_cli
+
+    qa.add_command(import_stackexchange_command)
     app.cli.add_command(qa)
+    app.cli.add_command(points_group)
+    app.cli.add_command(search_cli)

@@ -69,7 +69,7 @@ def _lock_question(session: Session, question: Question) -> None:
     """Serialise concurrent accepts on one question and re-read its accepted answer, so
     ``previous`` in the signals is always the answer really replaced (PostgreSQL row lock;
     SQLite requests hold the write lock already)."""
-    session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+    session.execute(select(Question.id).where(Question.id == question.id).with_for_update(key_share=True))
     session.refresh(question, ["accepted_answer_id"])
 
 

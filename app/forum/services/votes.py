@@ -36,7 +36,9 @@ def set_vote(session: Session, post: Question | Answer, value: int, *, by: User)
     model = type(post)
     fk = Vote.question_id if model is Question else Vote.answer_id
     # Serialise voters on this post (PostgreSQL row lock; SQLite holds the write lock already).
-    session.execute(select(model.id).where(model.id == post.id).with_for_update())
+    # FOR NO KEY UPDATE: it still serialises voters but lets other transactions' foreign-key
+    # checks (KEY SHARE) on this row through, which FOR UPDATE would block into deadlocks.
+    session.execute(select(model.id).where(model.id == post.id).with_for_update(key_share=True))
     vote = session.scalar(select(Vote).where(Vote.user_id == by.id, fk == post.id))
     previous = vote.value if vote else 0
     if previous == value:

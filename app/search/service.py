@@ -1,0 +1,261 @@
+"""Search services: searching, suggestions, the search log and the gap list.
+
+Functions take the session, the backend and the acting user explicitly, raise DomainErrors,
+and never commit (routes and commands do). Presentation (URLs) is left to the callers.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Team, User
+from app.db import utcnow
+from app.errors import DomainError, Invalid, NotFound
+from app.forum import access
+from app.forum.models import Question
+from app.markup import normalize_tag
+from app.search.analysis import fold
+from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
+                                SearchRequest, SearchUnavailable)
+from app.search.highlight import highlight, snippet
+from app.search.models import SearchLog
+from app.search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, parse_query
+
+log = logging.getLogger(__name__)
+
+
+class Unavailable(DomainError):
+    """The search engine is down or timed out (503); the forum itself keeps working."""
+    status = 503
+    title = _l("Search is unavailable")
+
+
+@dataclass
+class SearchItem:
+    """One result as pages and the API show it (title and snippet are escaped Markup)."""
+    key: str
+    type: str
+    id: int
+    slug: str
+    title: str
+    title_html: Markup
+    snippet_html: Markup
+    score: float
+    rank: int
+    tags: list[str]
+    source_url: str | None
+    is_answered: bool
+    is_accepted: bool
+    is_closed: bool
+    answer_count: int
+    visibility: str
+    created_at: str | None
+
+
+@dataclass
+class SearchPage:
+    query: str
+    items: list[SearchItem]
+    total: int
+    page: int
+    per_page: int
+    filters: Filters = field(default_factory=Filters)
+    corrected: dict[str, str] = field(default_factory=dict)
+    log_id: int | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def audience_for(user: User | None) -> Audience:
+    """The search audience of ``user``: the same rules as app.forum.access.visible_clause."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return Audience()
+    if user.is_moderator:
+        return Audience(staff=True, everything=True)
+    return Audience(staff=True, team_ids=tuple(sorted(user.team_ids)))
+
+
+def parse(q: str | None, *, prefix: bool = True) -> ParsedQuery:
+    """The parsed query; Invalid (field ``q``) when it is too long or has no words at all
+    (an empty query is fine: it lists instead of searching)."""
+    try:
+        parsed = parse_query(q, prefix=prefix)
+    except QueryTooLong:
+        raise Invalid(_l("The search is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH),
+                      errors={"q": _l("At most %(n)d characters.", n=MAX_QUERY_LENGTH)}) from None
+    if parsed.is_empty and (q or "").strip():
+        # Only punctuation or operators: listing everything would look like a broken search.
+        raise Invalid(_l("The search has no words to look for."),
+                      errors={"q": _l("Type some words: punctuation and operators alone find nothing.")})
+    return parsed
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date(value: str | None, name: str, errors: dict) -> str | None:
+    if not value:
+        return None
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        errors[name] = _l("Use a date like 2024-12-31.")
+        return None
+
+
+def build_filters(session: Session, *, tags=(), status=None, type=None, visibility=None, team=None,
+                  date_from=None, date_to=None) -> Filters:
+    """Filters from raw parameters; Invalid names every bad one. ``team``: id or slug."""
+    errors: dict = {}
+    for name, value, allowed in (("status", status, STATUSES), ("type", type, TYPES),
+                                 ("visibility", visibility, VISIBILITIES)):
+        if value and value not in allowed:
+            errors[name] = _l("Use one of: %(choices)s.", choices=", ".join(allowed))
+    team_id = None
+    if team not in (None, ""):
+        column = Team.id if str(team).isdigit() else Team.slug
+        value = int(team) if str(team).isdigit() and len(str(team)) < 10 else str(team)
+        team_id = session.scalar(select(Team.id).where(column == value))
+        if team_id is None:
+            errors["team"] = _l("Unknown team.")
+    start, end = _date(date_from, "from", errors), _date(date_to, "to", errors)
+    if errors:
+        raise Invalid(_l("Some search filters are not valid."), errors=errors)
+    names = tuple(dict.fromkeys(normalize_tag(t) for t in tags if t and t.strip()))[:5]
+    return Filters(tags=names, status=status or None, type=type or None, visibility=visibility or None,
+                   team_id=team_id, date_from=start, date_to=end)
+
+
+def _visible_question_ids(session: Session, user: User | None, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Question.id).where(Question.id.in_(ids), access.visible_clause(user))))
+
+
+def _items(session: Session, user: User | None, hits: list[Hit], terms, prefixes, first_rank: int,
+           with_snippets: bool = True) -> list[SearchItem]:
+    # Safety net, not the mechanism: visibility is applied inside the engine's query. An index
+    # that lags the database (a failed after-commit update) must still not show a hidden title.
+    questions = [h.doc["id"] for h in hits if h.doc["type"] == "question"]
+    visible = _visible_question_ids(session, user, questions)
+    items = []
+    for i, hit in enumerate(hits):
+        d = hit.doc
+        if d["type"] == "question" and d["id"] not in visible:
+            log.warning("search index is stale: %s is not visible to this user; run flask search reindex",
+                        d["key"])
+            continue
+        items.append(SearchItem(
+            key=d["key"], type=d["type"], id=d["id"], slug=d.get("slug") or "", title=d["title"],
+            title_html=highlight(d["title"], terms, prefixes),
+            snippet_html=snippet([d.get("body") or "", d.get("answers") or ""], terms, prefixes)
+            if with_snippets else Markup(""),
+            score=round(hit.score, 4), rank=first_rank + i, tags=list(d.get("tags") or []),
+            source_url=d.get("source_url"), is_answered=bool(d.get("is_answered")),
+            is_accepted=bool(d.get("is_accepted")), is_closed=bool(d.get("is_closed")),
+            answer_count=int(d.get("answer_count") or 0), visibility=d.get("visibility") or "public",
+            created_at=d.get("created_at")))
+    return items
+
+
+def search(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+           filters: Filters | None = None, page: int = 1, per_page: int = 20) -> SearchPage:
+    """One page of results for ``q`` that ``user`` may see. An empty query lists the
+    filtered documents, newest first. Raises Invalid for a query that is too long."""
+    parsed = parse(q)
+    filters = filters or Filters()
+    request = SearchRequest(parsed, audience_for(user), filters, page, per_page)
+    try:
+        result = backend.search(request)
+    except SearchUnavailable:
+        log.exception("search backend failed")
+        raise Unavailable(_l("Search is unavailable right now. Please try again in a minute.")) from None
+    items = _items(session, user, result.hits, result.terms, result.prefixes, (page - 1) * per_page + 1)
+    return SearchPage(query=q or "", items=items, total=result.total, page=page, per_page=per_page,
+                      filters=filters, corrected=result.corrected)
+
+
+def suggest(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+            limit: int = 6) -> list[SearchItem]:
+    """Questions similar to a title being typed (no snippets, not logged)."""
+    parsed = parse_query((q or "")[:MAX_QUERY_LENGTH])  # while typing, nothing is an error
+    try:
+        hits = backend.suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
+    except SearchUnavailable:
+        log.warning("search suggestions failed", exc_info=True)
+        hits = []  # suggestions are a nicety: the ask form works without them
+    return _items(session, user, hits, set(parsed.words), set(), 1, with_snippets=False)
+
+
+# --- the log and the gap list -------------------------------------------------------------------
+
+def normalize_query(q: str) -> str:
+    return " ".join(fold(q).split())[:500]
+
+
+def log_search(session: Session, page: SearchPage, *, user: User | None, source: str = "web") -> SearchLog:
+    """Record a search (flushes, so the row has an id for click tracking)."""
+    f = page.filters
+    parts = [f"tag:{t}" for t in f.tags] + [f"{k}:{v}" for k, v in (
+        ("status", f.status), ("type", f.type), ("visibility", f.visibility), ("team", f.team_id),
+        ("from", f.date_from), ("to", f.date_to)) if v]
+    role = user.role if user is not None and getattr(user, "is_authenticated", False) else "anonymous"
+    entry = SearchLog(query=page.query[:500], normalized=normalize_query(page.query), role=role,
+                      source=source, filters=" ".join(parts)[:300], result_count=page.total)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def record_click(session: Session, log_id: int, key: str, rank: int | None) -> None:
+    """Remember the first result clicked for a logged search. NotFound for an unknown log."""
+    entry = session.get(SearchLog, log_id)
+    if entry is None:
+        raise NotFound(_l("No such search."))
+    if entry.clicked_key is None:
+        entry.clicked_key, entry.clicked_rank, entry.clicked_at = key[:40], rank, utcnow()
+
+
+@dataclass
+class GapRow:
+    query: str
+    searches: int
+    results: int
+    last_at: datetime
+
+
+def gaps(session: Session, *, days: int = 30, limit: int = 50) -> dict[str, list[GapRow]]:
+    """Top searches of the last ``days`` with no results, and with results but no click."""
+    since = utcnow() - timedelta(days=days)
+    base = (select(SearchLog.normalized, func.count().label("n"), func.max(SearchLog.result_count),
+                   func.max(SearchLog.created_at))
+            .where(SearchLog.created_at >= since, SearchLog.normalized != "")
+            .group_by(SearchLog.normalized))
+    clicked = func.sum(case((SearchLog.clicked_key.is_not(None), 1), else_=0))
+    no_results = base.having(func.max(SearchLog.result_count) == 0)
+    no_clicks = base.having(func.max(SearchLog.result_count) > 0, clicked == 0)
+    out = {}
+    for name, stmt in (("no_results", no_results), ("no_clicks", no_clicks)):
+        rows = session.execute(stmt.order_by(func.count().desc(), func.max(SearchLog.created_at).desc())
+                               .limit(limit))
+        out[name] = [GapRow(q, n, r, at) for q, n, r, at in rows]
+    return out
