@@ -58,6 +58,17 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = _env("REDIS_URL")
     SQL_ECHO = False
 
+    # Routing (app/experts). How many experts one question notifies, a person's caps (open
+    # routed questions not yet answered, notifications per UTC day), and how long a route
+    # counts as open. The ranking weights themselves live in app/experts/ranking.py.
+    EXPERTS_NOTIFY = int(_env("EXPERTS_NOTIFY", "3"))
+    EXPERTS_MAX_OPEN_ROUTES = int(_env("EXPERTS_MAX_OPEN_ROUTES", "5"))
+    EXPERTS_DAILY_NOTIFICATIONS = int(_env("EXPERTS_DAILY_NOTIFICATIONS", "10"))
+    EXPERTS_OPEN_ROUTE_DAYS = int(_env("EXPERTS_OPEN_ROUTE_DAYS", "7"))
+    # Background work (routing after a question is asked): "thread" runs it on a small
+    # in-process pool after commit; "inline" runs it at once (tests, replay, CLI).
+    JOBS_MODE = _env("JOBS_MODE", "thread")
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -71,6 +82,7 @@ class TestingConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     SERVER_NAME = "localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
+    JOBS_MODE = "inline"
 
 
 class ProductionConfig(Config):

@@ -64,17 +64,23 @@ def _init_extensions(app: Flask) -> None:
 
 def _connect_listeners(app: Flask) -> None:
     """Domains that listen to the forum's signals (both calls are idempotent)."""
+    from app.experts.handlers import connect_handlers as connect_experts
+    from app.notifications.services import register_deliverer
     from app.points.handlers import connect_handlers
+    from app.realtime.events import deliver_notifications
     from app.search import init_app as init_search
 
     connect_handlers()
+    connect_experts()
     init_search(app)
+    register_deliverer(deliver_notifications)
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
+    from app.experts.web import bp as experts_bp
     from app.forum.routes import bp as forum_bp
     from app.search.routes import bp as search_bp
 
@@ -83,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(experts_bp)
 
 
 def _register_hooks(app: Flask) -> None:

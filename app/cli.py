@@ -87,6 +87,7 @@ def seed_demo_command(admin_password):
 
 
 def register_cli(app: Flask) -> None:
+    from app.experts.cli import experts_cli
     from app.importer.cli import import_stackexchange_command
     from app.points.cli import points_group
     from app.search.cli import search_cli
@@ -95,3 +96,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(qa)
     app.cli.add_command(points_group)
     app.cli.add_command(search_cli)
+    app.cli.add_command(experts_cli)

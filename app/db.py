@@ -31,9 +31,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Replaying history (``flask experts replay``) runs the real services "when things happened":
+# it sets this clock, and every default timestamp follows it. Nothing else sets it.
+_clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("clock", default=None)
+
+
 def utcnow() -> datetime:
     """Naive UTC now: every ``*_at`` column stores UTC without tzinfo (SQLite keeps none)."""
+    fixed = _clock.get()
+    if fixed is not None:
+        return fixed
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def frozen_clock(at: datetime) -> Iterator[None]:
+    """Make :func:`utcnow` return ``at`` (naive UTC) inside the block, in this context only."""
+    token = _clock.set(at)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 # --- after-commit queue -------------------------------------------------------

@@ -102,6 +102,15 @@ class Body:
             return None
         return value
 
+    def boolean(self, name: str) -> bool | None:
+        value = self._get(name)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self._bad(name, _l("Expected true or false."))
+            return None
+        return value
+
     def integer(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
         """An integer (JSON booleans and floats are refused) within the optional bounds."""
         value = self._get(name)

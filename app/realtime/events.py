@@ -22,3 +22,14 @@ def on_connect(auth=None):
     if user is None:
         raise ConnectionRefusedError("authentication required")
     join_room(user_room(user.id))
+
+
+def deliver_notifications(notifications) -> None:
+    """Notifier for app.notifications: push each committed notification to its user's room.
+
+    Runs after commit; with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
+    whichever worker holds the user's connection."""
+    from app.notifications.services import to_json
+
+    for note in notifications:
+        socketio.emit("notification", to_json(note), to=user_room(note.user_id))

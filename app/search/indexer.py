@@ -50,6 +50,10 @@ def _receiver(sender, **_kwargs) -> None:
     question = _question_of(sender)
     if question is None or question.id is None:
         return
+    # Off only for scratch applications that never search (the routing replay); `flask search
+    # reindex` builds the index from the database whenever it is wanted.
+    if not current_app.config.get("SEARCH_INDEX_ON_WRITE", True):
+        return
     session = Session.object_session(question)
     if session is None:
         return

@@ -14,8 +14,11 @@ from app.forum import services
 # Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
 # authors' memberships), comments (+ theirs), then the view count: BEGIN IMMEDIATE, UPDATE.
 ANONYMOUS_QUERIES = 10
-# A logged-in viewer adds the session user, their memberships and their votes on the page.
-VIEWER_QUERIES = 13
+# A logged-in viewer adds the session user, their memberships and their votes on the page,
+# plus two from app.experts.web: the header's unread-notification count and the routing panel
+# (the viewer's own routed row, or every candidate for a moderator, in one query each).
+# Visitors pay for neither (both check the login first).
+VIEWER_QUERIES = 15
 
 
 def _thread(make_user, answers: int):

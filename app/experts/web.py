@@ -1,0 +1,236 @@
+"""The experts' HTML product: the expert directory, notifications ("routed to you", decline),
+the expert settings, routing by hand, and the panels other pages show.
+
+The forum imports no other domain (DESIGN.md), so the question page's routing panel, the user
+page's expertise section and the header's unread count reach the templates as template globals
+registered here; a forum template calls them only when they are defined. Each is cheap for a
+visitor: no query at all without a login.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.accounts.services import find_user
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid
+from app.experts import queries, routing, services, viewmodels
+from app.experts.forms import DeclineForm, ExpertSettingsForm, RouteForm
+from app.experts.models import TagInterest
+from app.extensions import db
+from app.forum import access
+from app.forum.forms import copy_errors
+from app.forum.queries import question_page
+from app.forum.services.common import require_visible
+from app.forum.web import get_question, login_required, question_url, render_question_page
+from app.markup import normalize_tag
+from app.notifications import services as notifications
+
+bp = Blueprint("experts", __name__)
+MAX_QUERY = 200
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# --- the expert directory -------------------------------------------------------------------
+
+@bp.get("/experts")
+def directory():
+    q = request.args.get("q", "").strip()[:MAX_QUERY]
+    tag = normalize_tag(request.args.get("tag", ""))[:35]
+    rows, overview, now = None, [], utcnow()
+    if tag:
+        rows = queries.experts_for_tag(db.session, tag, current_user, now=now)
+    elif q:
+        rows = queries.who_knows(db.session, q, current_user, now=now)
+    else:
+        overview = viewmodels.tag_overview(db.session, current_user, now=now)
+    return render_template("experts/directory.html", q=q, tag=tag, rows=rows, overview=overview)
+
+
+# --- notifications and questions routed to me -----------------------------------------------
+
+def _inbox(status: int = 200, decline_form: DeclineForm | None = None, failed_id: int | None = None):
+    box = viewmodels.inbox(db.session, _me())
+    return render_template("experts/notifications.html", inbox=box, failed_form=decline_form,
+                           failed_id=failed_id, empty_form=DeclineForm(formdata=None)), status
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    return _inbox()
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    marked = notifications.mark_read(db.session, _me().id)
+    db.session.commit()
+    flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", marked)
+          if marked else _("Nothing new to mark as read."), "success")
+    return redirect(url_for(".notification_list"), 303)
+
+
+def _back_to(question, origin: str) -> str:
+    return question_url(question, _anchor="routing") if origin == "question" else url_for(".notification_list")
+
+
+@bp.post("/questions/<id:question_id>/routing/decline")
+@login_required
+def decline(question_id: int):
+    question = require_visible(get_question(question_id), current_user)
+    form = DeclineForm()
+    try:
+        passed_to = routing.decline_route(db.session, question, by=_me(), reason=form.reason.data or "")
+    except Invalid as err:
+        return _refuse(question, form, err, "decline")
+    except Conflict as err:  # declined or answered meanwhile (another tab): say so where they were
+        db.session.rollback()
+        flash(str(err.detail), "error")
+        return redirect(_back_to(question, form.origin.data), 303)
+    db.session.commit()
+    flash(_("You declined the question. It was passed on to someone else.") if passed_to
+          else _("You declined the question. Nobody else can be asked right now."), "success")
+    return redirect(_back_to(question, form.origin.data), 303)
+
+
+@bp.post("/questions/<id:question_id>/routing")
+@login_required
+def route_by_hand(question_id: int):
+    question = require_visible(get_question(question_id), current_user)
+    if not access.can_moderate(current_user):
+        raise Forbidden(_l("Only moderators can route questions by hand."))
+    form = RouteForm()
+    try:
+        user = _person(form)
+        routing.route_by_hand(db.session, question, user, by=_me())
+    except Invalid as err:
+        return _refuse(question, form, err, "route")
+    except Conflict as err:
+        db.session.rollback()
+        flash(str(err.detail), "error")
+        return redirect(_back_to(question, "question"), 303)
+    db.session.commit()
+    flash(_("%(name)s was asked to answer this question.", name=user.display_name), "success")
+    return redirect(_back_to(question, "question"), 303)
+
+
+def _person(form: RouteForm):
+    """The user the form names; Invalid when the field is empty or nobody has that name."""
+    if not form.validate():
+        raise Invalid()
+    user = find_user(db.session, form.username.data)
+    if user is None:
+        raise Invalid(errors={"username": _l("No such user.")})
+    return user
+
+
+def _refuse(question, form, err: Invalid, which: str):
+    """Show the page the form was on again, with the service's messages and what was typed (422)."""
+    db.session.rollback()
+    copy_errors(form, {("username" if k == "user" else k): v for k, v in err.errors.items()})
+    if not err.errors and not form.errors:
+        form.form_errors.append(str(err.detail))
+    if which == "decline" and form.origin.data != "question":
+        return _inbox(422, form, question.id)
+    g.experts_forms = {which: form}  # picked up by routing_panel() below while the page renders
+    return render_question_page(question_page(db.session, question.id, current_user), 422,
+                                error_anchor="routing")
+
+
+# --- expert settings --------------------------------------------------------------------------
+
+def _initial(current: viewmodels.ExpertSettings) -> dict:
+    away = not current.available
+    return {"availability": "away" if away else "available", "away_until": current.away_until if away else None,
+            "declared_tags": " ".join(current.declared), "subscribed_tags": " ".join(current.subscribed),
+            "max_open_routes": current.max_open_routes, "daily_limit": current.daily_limit}
+
+
+def _save(form: ExpertSettingsForm, me) -> dict:
+    """Apply each part of the form whose fields passed the form's own checks, collecting the
+    services' errors, so that every message is shown at once next to its field (the caller
+    rolls back if there is any)."""
+    steps = [
+        (("availability", "away_until"), lambda: services.set_availability(
+            db.session, me, available=form.availability.data != "away", away_until=form.away_until.data, by=me)),
+        (("max_open_routes", "daily_limit"), lambda: services.set_caps(
+            db.session, me, max_open_routes=form.max_open_routes.data, daily_limit=form.daily_limit.data, by=me)),
+        (("declared_tags",), lambda: services.set_tag_interests(
+            db.session, me, TagInterest.declared.value, form.declared_tags.data or "", by=me)),
+        (("subscribed_tags",), lambda: services.set_tag_interests(
+            db.session, me, TagInterest.subscribed.value, form.subscribed_tags.data or "", by=me)),
+    ]
+    errors: dict = {}
+    for fields, step in steps:
+        if any(form[name].errors for name in fields):
+            continue
+        try:
+            step()
+        except Invalid as err:
+            errors.update(err.errors or {fields[0]: err.detail})
+    return errors
+
+
+@bp.route("/settings/expert", methods=["GET", "POST"])
+@login_required
+def settings():
+    if request.method == "GET":
+        form = ExpertSettingsForm(formdata=None, data=_initial(viewmodels.expert_settings(db.session, _me())))
+        return render_template("experts/settings.html", form=form)
+    form = ExpertSettingsForm()
+    form.validate()
+    errors = _save(form, _me())
+    if errors or form.errors:
+        db.session.rollback()
+        copy_errors(form, errors)
+        return render_template("experts/settings.html", form=form), 422
+    db.session.commit()
+    flash(_("Your expert settings are saved."), "success")
+    return redirect(url_for(".settings"), 303)
+
+
+# --- what other pages show ----------------------------------------------------------------------
+
+@bp.app_template_global()
+def unread_notifications() -> int | None:
+    """The header's unread count: one query per request, none for visitors. None when the
+    database cannot answer (the error page must still render)."""
+    if not current_user.is_authenticated:
+        return None
+    if "experts_unread" not in g:
+        try:
+            g.experts_unread = notifications.unread_count(db.session, current_user.id)
+        except SQLAlchemyError:
+            g.experts_unread = None
+    return g.experts_unread
+
+
+@bp.app_template_global()
+def routing_panel(question) -> Markup:
+    """The question page's "Routing" panel (moderators) or "Why you were asked" (a person it
+    was routed to); empty for everyone else."""
+    panel = viewmodels.routing_panel(db.session, question, current_user)
+    if panel is None:
+        return Markup("")
+    forms = g.get("experts_forms", {})
+    return Markup(render_template(
+        "experts/_routing_panel.html", panel=panel,
+        decline=forms.get("decline") or DeclineForm(formdata=None, origin="question"),
+        route_form=forms.get("route") or RouteForm(formdata=None)))
+
+
+@bp.app_template_global()
+def expertise_section(user) -> Markup:
+    """The user page's "Expertise": tags with visible evidence, and declared tags."""
+    return Markup(render_template("experts/_expertise.html", expertise=viewmodels.expertise(db.session, user,
+                                                                                             current_user),
+                                  person=user))
