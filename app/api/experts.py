@@ -164,7 +164,7 @@ COMPONENTS["schemas"].setdefault("Expert", obj({
     "evidence": _EVIDENCE, "tags": {"type": "array", "items": STR}, "declared": BOOL, "is_available": BOOL}))
 COMPONENTS["schemas"].setdefault("ExpertList", obj({
     "items": {"type": "array", "items": ref("Expert")}, "total": INT, "tag": nullable(STR), "q": nullable(STR)}))
-_REASON = {"type": "object", "description": "A reason code (answered_in_tags, similar_answers, trusted_answerer, "
+_REASON = {"type": "object", "description": "A reason code (answered_in_tags, similar_answers, trusted_answerer, frequent_answerer, "
            "declared_expertise, subscribed_tag, recently_active, open_routes, routed_by_hand) with its parameters."}
 COMPONENTS["schemas"].setdefault("RoutingCandidate", obj({
     "user": ref("UserBrief"), "rank": INT, "score": {"type": "number"}, "reasons": {"type": "array", "items": _REASON},

@@ -253,6 +253,12 @@ class ExpertiseIndex:
             return None
         return max(((now or utcnow()) - at).total_seconds(), 0.0) / 86400.0
 
+    def recent_newcomers(self, limit: int, max_answers: int) -> list[int]:
+        """The most recently active people with at most ``max_answers`` answers (cold start)."""
+        with self.lock:
+            pairs = heapq.nlargest(limit * 5 + 50, self.last_active.items(), key=lambda kv: kv[1])
+            return [uid for uid, _ in pairs if self.graph.answer_count(uid) <= max_answers][:limit]
+
     def most_active(self, limit: int, exclude: Iterable[int] = ()) -> list[int]:
         """The most recently active people: the candidates of last resort (padding the list)."""
         skip = set(exclude)

@@ -60,6 +60,7 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
+NEWCOMER_FLOOR = 1e-4  # below any candidate with evidence
 
 
 @dataclass
@@ -129,10 +130,18 @@ def reasons(f: Features) -> list[dict]:
 def rank(features: dict[int, Features], w: Weights = DEFAULT_WEIGHTS) -> list[Scored]:
     """Candidates by score (ties: smaller id), with the best newcomers lifted to ``newcomer_ranks``.
 
-    Only candidates with some relevance are ranked; the caller pads the list if it needs more.
+    Only candidates with some relevance are ranked, and newcomers who were recently active;
+    the caller pads the list if it needs more.
     """
-    scored = [Scored(uid, score(f, w), f, f.answers <= w.newcomer_answers, reasons(f))
-              for uid, f in features.items() if relevance(f, w) > 0]
+    scored = []
+    for uid, f in features.items():
+        newcomer = f.answers <= w.newcomer_answers
+        if relevance(f, w) > 0:
+            scored.append(Scored(uid, score(f, w), f, newcomer, reasons(f)))
+        elif newcomer and f.activity > 0:
+            # A newcomer with no evidence yet but recently around: ranked last, by presence, so
+            # the reserved ranks below can still reach people who registered to help.
+            scored.append(Scored(uid, NEWCOMER_FLOOR * f.activity, f, True, reasons(f)))
     scored.sort(key=lambda s: (-s.score, s.user_id))
     return _place_newcomers(scored, w)
 

@@ -32,7 +32,8 @@ POOL = 200          # candidates taken from each source before scoring
 KEEP = 50           # ranked candidates stored with a decision (the replay writes them all)
 SHORTLIST = 120     # candidates whose access is checked per round, best first
 MIN_RANKED = 20
-VOLUME_POOL = 50    # the busiest recent answerers, always among the candidates     # the ranked list is padded to at least this many with recently active people
+VOLUME_POOL = 50    # the busiest recent answerers, always among the candidates
+NEWCOMER_POOL = 20  # the most recently active newcomers, likewise     # the ranked list is padded to at least this many with recently active people
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,11 @@ def candidate_features(session: Session, question: Question, now: datetime,
         authority = index.graph.authority()
         interests = tag_interests(session, question)
         # The busiest recent answerers are always considered: who answers now is evidence too.
-        ids = set(by_tag) | set(by_text) | set(interests) | set(index.volume.top(VOLUME_POOL))
+        # So are the newcomers seen lately: a third of accepted answers on real sites come from
+        # people with at most two earlier answers, and nothing else would ever rank them.
+        ids = (set(by_tag) | set(by_text) | set(interests) | set(index.volume.top(VOLUME_POOL))
+               # (three times the pool: inactive accounts are in it too, and fall out at the access check)
+               | set(index.recent_newcomers(3 * NEWCOMER_POOL, w.newcomer_answers)))
         ids.discard(question.author_id)
         question_tags = set(tags)
         features = {}
@@ -125,14 +130,18 @@ def rank_question(session: Session, question: Question, *, now: datetime | None 
     # Score everyone (pure, cheap), then look up access and load only for the best few: loading
     # every candidate's account was most of a ranking's time on a real site.
     order = [s.user_id for s in ranking.rank(features, w)]
-    eligible: list[int] = []
+    # Newcomers rank low by score but may be lifted to reserved ranks: always check them too.
+    newcomers = [uid for uid in order if features[uid].answers <= w.newcomer_answers]
+    eligible: set[int] = set(_eligible_users(session, question, newcomers))
+    checked = 0
     for start in range(0, len(order), SHORTLIST):  # more rounds only when many cannot see it
         chunk = order[start:start + SHORTLIST]
         users = _eligible_users(session, question, chunk)
-        eligible += [uid for uid in chunk if uid in users]
-        if len(eligible) >= KEEP:
+        eligible |= set(users)
+        checked += sum(1 for uid in chunk if uid in users)
+        if checked >= KEEP:
             break
-    features = {uid: features[uid] for uid in eligible}
+    features = {uid: features[uid] for uid in order if uid in eligible}
     for uid, load in open_loads(session, features, now, settings.open_route_days).items():
         features[uid].load = load
     ranked = ranking.rank(features, w)[:KEEP]

@@ -30,7 +30,7 @@ from heapq import nlargest
 
 import numpy as np
 
-from app.experts.graph import Column, top_hits
+from app.experts.columns import Column, top_hits
 from app.search.analysis import STOP_WORDS, query_words
 
 # Tags and comments only: "fees < 100 and > 50" in Markdown keeps its words.

@@ -23,7 +23,7 @@ def test_presence_multiplies_and_load_divides():
 
 
 def test_no_relevance_no_rank():
-    ranked = ranking.rank({1: Features(activity=1.0), 2: Features(text=0.5, activity=1.0, answers=5)})
+    ranked = ranking.rank({1: Features(activity=1.0, answers=5), 2: Features(text=0.5, activity=1.0, answers=5)})
     assert [s.user_id for s in ranked] == [2]
 
 
@@ -62,3 +62,13 @@ def test_exploration_share_is_deterministic_and_small():
     share = sum(picks) / len(picks)
     assert abs(share - 1 / W.explore_every) < 0.03
     assert not any(ranking.explores(q, Weights(explore_every=0)) for q in range(1, 100))
+
+
+def test_active_newcomers_without_evidence_can_fill_reserved_ranks_only():
+    feats = {uid: Features(tag=1.0 - uid / 100, activity=1.0, answers=10) for uid in range(1, 12)}
+    feats[90] = Features(activity=0.8, answers=0)            # registered yesterday, no evidence yet
+    feats[91] = Features(activity=0.0, answers=0)            # never seen: not ranked
+    feats[92] = Features(activity=1.0, answers=7)            # a regular without evidence: not ranked
+    ranked = [s.user_id for s in ranking.rank(feats)]
+    assert ranked[W.newcomer_ranks[0] - 1] == 90
+    assert 91 not in ranked and 92 not in ranked
