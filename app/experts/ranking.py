@@ -87,6 +87,8 @@ class Scored:
     features: Features
     is_newcomer: bool
     reasons: list[dict] = field(default_factory=list)
+    #: Lifted to a reserved newcomer rank (exploration) rather than ranked there by score.
+    lifted: bool = False
 
 
 def activity_from_idle(days_idle: float | None, w: Weights = DEFAULT_WEIGHTS) -> float:
@@ -164,6 +166,7 @@ def _place_newcomers(ranked: list[Scored], w: Weights) -> list[Scored]:
             break
         out.remove(candidate)
         out.insert(index, candidate)
+        candidate.lifted = True
     return out
 
 

@@ -191,14 +191,16 @@ def _notify(session: Session, question: Question, candidate: RoutingCandidate, n
            payload={"title": question.title, "reasons": candidate.reasons, "rank": candidate.rank})
 
 
-def _pick(ranked: list[RoutingCandidate], blocked: set[int], count: int, explore: bool) -> list[RoutingCandidate]:
-    """The best ``count`` unblocked candidates; with ``explore``, the last slot goes to the best
-    newcomer (if any is ranked) instead of the next regular."""
+def _pick(ranked: list[RoutingCandidate], blocked: set[int], count: int,
+          newcomers: set[int] = frozenset()) -> list[RoutingCandidate]:
+    """The best ``count`` unblocked candidates; given ``newcomers`` (an exploring question), the
+    last slot goes to the best of them instead of the next regular, and is marked exploration."""
     open_ = [c for c in ranked if c.user_id not in blocked and c.state == CandidateState.ranked.value]
     chosen = open_[:count]
-    if explore and count >= 2:
-        newcomer = next((c for c in open_ if c.is_exploration and c not in chosen[:count - 1]), None)
+    if newcomers and count >= 2 and not any(c.user_id in newcomers for c in chosen):
+        newcomer = next((c for c in open_ if c.user_id in newcomers), None)
         if newcomer is not None:
+            newcomer.is_exploration = True
             chosen = chosen[:count - 1] + [newcomer]
     return chosen
 
@@ -215,10 +217,11 @@ def route_question(session: Session, question: Question, *, now: datetime | None
     decision = RoutingDecision(question_id=question.id, weights=settings.weights.to_dict(), created_at=now)
     for position, s in enumerate(ranked, start=1):
         decision.candidates.append(RoutingCandidate(user_id=s.user_id, rank=position, score=round(s.score, 6),
-                                                    reasons=s.reasons, is_exploration=s.is_newcomer))
+                                                    reasons=s.reasons, is_exploration=s.lifted))
     session.add(decision)
+    explore = ranking.explores(question.id, settings.weights)
     chosen = _pick(decision.candidates, _blocked(session, [s.user_id for s in ranked], now, settings),
-                   settings.notify, ranking.explores(question.id, settings.weights))
+                   settings.notify, {s.user_id for s in ranked if s.is_newcomer} if explore else frozenset())
     for candidate in chosen:
         _notify(session, question, candidate, now, "routed")
     decision.status = (DecisionStatus.routed if chosen else DecisionStatus.no_candidates).value
@@ -259,7 +262,7 @@ def decline_route(session: Session, question: Question, *, by: User, reason: str
     waiting = [c for c in decision.candidates if c.state == CandidateState.ranked.value]
     eligible = _eligible_users(session, question, [c.user_id for c in waiting])
     waiting = [c for c in waiting if c.user_id in eligible]
-    chosen = _pick(waiting, _blocked(session, [c.user_id for c in waiting], now, settings), 1, False)
+    chosen = _pick(waiting, _blocked(session, [c.user_id for c in waiting], now, settings), 1)
     for candidate in chosen:
         _notify(session, question, candidate, now, "routed")
     if not chosen and not any(c.state == CandidateState.notified.value for c in decision.candidates):

@@ -72,3 +72,13 @@ def test_active_newcomers_without_evidence_can_fill_reserved_ranks_only():
     ranked = [s.user_id for s in ranking.rank(feats)]
     assert ranked[W.newcomer_ranks[0] - 1] == 90
     assert 91 not in ranked and 92 not in ranked
+
+
+def test_only_lifted_newcomers_are_marked():
+    feats = {uid: Features(tag=1.0 - uid / 100, activity=1.0, answers=10) for uid in range(1, 12)}
+    feats[1] = Features(tag=1.0, activity=1.0, answers=0)     # a newcomer who earned rank 1
+    feats[50] = Features(text=0.1, activity=1.0, answers=0)
+    ranked = ranking.rank(feats)
+    assert not ranked[0].lifted and ranked[0].user_id == 1
+    lifted = [s.user_id for s in ranked if s.lifted]
+    assert lifted == [50]
