@@ -55,6 +55,14 @@ def on_answer_accepted(answer, *, by, previous=None, **_):
 
 
 def on_answer_unaccepted(answer, *, by, **_):
+    # Accepting another answer sends this first, then answer_accepted: two rounds of user locks.
+    # Locking every author on the question now (and the asker, and the actor), in id order,
+    # makes the second round find its rows held already. Otherwise it waited for the new
+    # answerer out of order, and a concurrent vote holding that row while it waited for the
+    # old answerer deadlocked against it on PostgreSQL (tests/postgres/test_pg_points.py).
+    session = _session(answer)
+    authors = session.scalars(select(Answer.author_id).where(Answer.question_id == answer.question_id))
+    ledger.lock_users(session, [answer.question.author_id, by.id, *authors])
     _apply(answer, rules.AnswerUnaccepted(post_ref(answer)), by)
 
 
