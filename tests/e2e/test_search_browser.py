@@ -62,7 +62,6 @@ def test_similar_questions_appear_while_typing_a_title(live, page):
     page.press("input[name=password]", "Enter")
     page.wait_for_load_state()
     page.goto(f"{base}/questions/ask?title=Replacement%20card")
-    page.add_script_tag(url=f"{base}/static/js/search.js")  # until ask.html includes it itself
     page.fill("#title", "")
     page.type("#title", "lost credit ca", delay=20)
     page.wait_for_selector("#similar li")
