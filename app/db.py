@@ -54,6 +54,17 @@ def frozen_clock(at: datetime) -> Iterator[None]:
         _clock.reset(token)
 
 
+def session_of(obj) -> Session:
+    """The session ``obj`` belongs to: signal receivers write through their sender's session,
+    so their rows commit or roll back with the action. A detached object falls back to the
+    request's session."""
+    session = Session.object_session(obj)
+    if session is None:
+        from app.extensions import db
+        session = db.session
+    return session
+
+
 # --- after-commit queue -------------------------------------------------------
 
 _QUEUE_KEY = "after_commit_queue"

@@ -8,33 +8,24 @@ the asker's request must not wait for, or fail because of, routing.
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session
 
 from app import signals
-from app.db import after_commit, utcnow
+from app.db import after_commit, session_of, utcnow
 from app.experts.models import (CandidateState, DecisionStatus, EventKind, ExpertiseEvent, RoutingCandidate,
                                 RoutingDecision)
 from app.forum.models import Answer, Question
 
 
-def _session(obj) -> Session:
-    session = object_session(obj)
-    if session is None:
-        from app.extensions import db
-        session = db.session
-    return session
-
-
 def _log(obj, kind: EventKind, *, user_id, question_id=None, answer_id=None, value: int = 0) -> None:
-    _session(obj).add(ExpertiseEvent(kind=kind.value, user_id=user_id, question_id=question_id,
-                                     answer_id=answer_id, value=value, occurred_at=utcnow()))
+    session_of(obj).add(ExpertiseEvent(kind=kind.value, user_id=user_id, question_id=question_id,
+                                       answer_id=answer_id, value=value, occurred_at=utcnow()))
 
 
 def on_question_asked(question: Question, *, by, **_):
     _log(question, EventKind.ask, user_id=question.author_id, question_id=question.id)
     from app.experts import routing
     from app.jobs import enqueue
-    after_commit(_session(question), enqueue, routing.route_question_job, question.id)
+    after_commit(session_of(question), enqueue, routing.route_question_job, question.id)
 
 
 def on_question_edited(question: Question, *, changed=(), **_):
@@ -80,7 +71,7 @@ def on_post_undeleted(post, **_):
 
 def _mark_answered(answer: Answer) -> None:
     """An answer ends its author's open route on that question and marks the decision answered."""
-    session = _session(answer)
+    session = session_of(answer)
     decision_id = session.scalar(select(RoutingDecision.id).where(RoutingDecision.question_id == answer.question_id))
     if decision_id is None:
         return

@@ -12,9 +12,11 @@ tags and text and within that interval for authority.
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
+from itertools import islice
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -42,12 +44,14 @@ class DecayedCounter:
     moment every user shares the same "now" factor, which cancels in :meth:`normalised`. The
     anchor moves forward (and all values shrink) before the exponents could overflow."""
 
+    TOP_KEEP = 256  # the leaders kept up to date incrementally: each ranking reads them
+
     def __init__(self, half_life_days: float = VOLUME_HALF_LIFE_DAYS):
         self.half_life = half_life_days * 86400.0
         self.anchor: datetime | None = None
         self.values: dict[int, float] = {}
         self.events: dict[object, tuple[int, float]] = {}
-        self._max: float | None = None
+        self._top: dict[int, float] | None = None   # None: rebuild from ``values`` when read
 
     def add(self, key, user: int, at: datetime) -> None:
         self.remove(key)
@@ -58,27 +62,39 @@ class DecayedCounter:
             shrink = 2.0 ** -exponent
             self.values = {u: v * shrink for u, v in self.values.items()}
             self.events = {k: (u, v * shrink) for k, (u, v) in self.events.items()}
-            self.anchor, exponent, self._max = at, 0.0, None
+            self.anchor, exponent, self._top = at, 0.0, None
         value = 2.0 ** exponent
         self.events[key] = (user, value)
         self.values[user] = total = self.values.get(user, 0.0) + value
-        if self._max is not None:
-            self._max = max(self._max, total)
+        top = self._top
+        # Only this user's total grew, so the leaders change only if it joins or is among them.
+        if top is not None and (user in top or len(top) < self.TOP_KEEP or total > min(top.values())):
+            top[user] = total
+            if len(top) > self.TOP_KEEP:
+                del top[min(top, key=top.__getitem__)]
 
     def remove(self, key) -> None:
         old = self.events.pop(key, None)
         if old is not None:
             user, value = old
             self.values[user] = max(self.values.get(user, 0.0) - value, 0.0)
-            self._max = None
+            self._top = None  # a leader may have dropped: rebuild on the next read
+
+    def _leaders(self) -> dict[int, float]:
+        if self._top is None:
+            self._top = {u: self.values[u] for u in heapq.nlargest(self.TOP_KEEP, self.values,
+                                                                    key=self.values.__getitem__)}
+        return self._top
 
     def normalised(self, user: int) -> float:
-        if self._max is None:
-            self._max = max(self.values.values(), default=0.0)
-        return self.values.get(user, 0.0) / self._max if self._max else 0.0
+        best = max(self._leaders().values(), default=0.0)
+        return self.values.get(user, 0.0) / best if best else 0.0
 
     def top(self, limit: int) -> list[int]:
-        return heapq.nlargest(limit, self.values, key=self.values.__getitem__)
+        if limit > self.TOP_KEEP:
+            return heapq.nlargest(limit, self.values, key=self.values.__getitem__)
+        leaders = self._leaders()
+        return heapq.nlargest(limit, leaders, key=leaders.__getitem__)
 
 
 def answer_weight(score: int, accepted: bool) -> float:
@@ -96,7 +112,9 @@ class ExpertiseIndex:
     def __init__(self, *, authority_max_age: float | None = 30.0, authority_max_changes: int | None = 200):
         self.graph = ExpertiseGraph()
         self.profiles = TextProfiles()
-        self.last_active: dict[int, datetime] = {}
+        # Last sign of life per user, ordered oldest to newest seen, so "who was around lately"
+        # reads from the end instead of sorting every user at each ranking.
+        self.last_active: OrderedDict[int, datetime] = OrderedDict()
         self.volume = DecayedCounter()
         self.watermark = 0
         self.user_watermark = 0   # users are not events: new accounts are read by id
@@ -129,6 +147,9 @@ class ExpertiseIndex:
             self._refreshed_at = time.monotonic()
             self._changes = 0
 
+    def _sort_activity(self) -> None:
+        self.last_active = OrderedDict(sorted(self.last_active.items(), key=lambda kv: kv[1]))
+
     def _load(self, outer: Session) -> None:
         # Its own session, emptied batch by batch, so loading a big site neither holds every
         # post in memory nor detaches the caller's objects.
@@ -140,6 +161,7 @@ class ExpertiseIndex:
                 self._load_from(session)
         finally:
             write_intent.reset(token)
+        self._sort_activity()
         self.loaded = True
 
     def _load_from(self, session: Session) -> None:
@@ -245,6 +267,7 @@ class ExpertiseIndex:
             return
         if at > self.last_active.get(user_id, datetime.min):
             self.last_active[user_id] = at
+            self.last_active.move_to_end(user_id)
 
     # --- reading (callers hold no lock: these are snapshots taken under it) --------------
     def days_idle(self, user_id: int, now: datetime | None = None) -> float | None:
@@ -253,18 +276,21 @@ class ExpertiseIndex:
             return None
         return max(((now or utcnow()) - at).total_seconds(), 0.0) / 86400.0
 
+    def _recent(self) -> Iterator[int]:
+        """Users newest seen first (events arrive in time order, so this is by last activity)."""
+        return reversed(self.last_active)
+
     def recent_newcomers(self, limit: int, max_answers: int) -> list[int]:
         """The most recently active people with at most ``max_answers`` answers (cold start)."""
         with self.lock:
-            pairs = heapq.nlargest(limit * 5 + 50, self.last_active.items(), key=lambda kv: kv[1])
-            return [uid for uid, _ in pairs if self.graph.answer_count(uid) <= max_answers][:limit]
+            return list(islice((uid for uid in self._recent() if self.graph.answer_count(uid) <= max_answers),
+                               limit))
 
     def most_active(self, limit: int, exclude: Iterable[int] = ()) -> list[int]:
         """The most recently active people: the candidates of last resort (padding the list)."""
         skip = set(exclude)
         with self.lock:
-            pairs = heapq.nlargest(limit + len(skip), self.last_active.items(), key=lambda kv: kv[1])
-        return [uid for uid, _ in pairs if uid not in skip][:limit]
+            return list(islice((uid for uid in self._recent() if uid not in skip), limit))
 
 
 def index_for(app) -> ExpertiseIndex:

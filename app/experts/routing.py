@@ -134,11 +134,11 @@ def rank_question(session: Session, question: Question, *, now: datetime | None 
     newcomers = [uid for uid in order if features[uid].answers <= w.newcomer_answers]
     eligible: set[int] = set(_eligible_users(session, question, newcomers))
     checked = 0
+    seen = set(newcomers)
     for start in range(0, len(order), SHORTLIST):  # more rounds only when many cannot see it
         chunk = order[start:start + SHORTLIST]
-        users = _eligible_users(session, question, chunk)
-        eligible |= set(users)
-        checked += sum(1 for uid in chunk if uid in users)
+        eligible |= set(_eligible_users(session, question, [uid for uid in chunk if uid not in seen]))
+        checked += sum(1 for uid in chunk if uid in eligible)
         if checked >= KEEP:
             break
     features = {uid: features[uid] for uid in order if uid in eligible}

@@ -7,9 +7,8 @@ belongs to, which is the session of the service call that sent the signal.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session
-
 from app import signals
+from app.db import session_of
 from app.forum.models import Answer, Question, Vote
 from app.points import ledger, rules
 
@@ -20,16 +19,8 @@ def post_ref(post: Question | Answer) -> rules.Post:
     return rules.Post("answer", post.id, post.question_id, post.author_id)
 
 
-def _session(post) -> Session:
-    session = object_session(post)
-    if session is None:  # a detached post: fall back to the request's session
-        from app.extensions import db
-        session = db.session
-    return session
-
-
 def _apply(post, event, by) -> None:
-    ledger.apply(_session(post), rules.plan(event), actor_id=getattr(by, "id", None))
+    ledger.apply(session_of(post), rules.plan(event), actor_id=getattr(by, "id", None))
 
 
 def on_vote_cast(post, *, by, value, previous, **_):
@@ -47,7 +38,7 @@ def on_answer_accepted(answer, *, by, previous=None, **_):
     # question, whatever ``previous`` says.
     question = answer.question
     withdraw = tuple(rules.Post("answer", answer_id, question.id, None)
-                     for answer_id in ledger.rewarded_accepts(_session(answer), question.id)
+                     for answer_id in ledger.rewarded_accepts(session_of(answer), question.id)
                      if answer_id != answer.id)
     event = rules.AnswerAccepted(post_ref(answer), question.author_id, by.id,
                                  post_ref(previous) if previous is not None else None, withdraw)
@@ -60,7 +51,7 @@ def on_answer_unaccepted(answer, *, by, **_):
     # makes the second round find its rows held already. Otherwise it waited for the new
     # answerer out of order, and a concurrent vote holding that row while it waited for the
     # old answerer deadlocked against it on PostgreSQL (tests/postgres/test_pg_points.py).
-    session = _session(answer)
+    session = session_of(answer)
     authors = session.scalars(select(Answer.author_id).where(Answer.question_id == answer.question_id))
     ledger.lock_users(session, [answer.question.author_id, by.id, *authors])
     _apply(answer, rules.AnswerUnaccepted(post_ref(answer)), by)
@@ -71,7 +62,7 @@ def on_post_deleted(post, *, by, **_):
 
 
 def on_post_undeleted(post, *, by, **_):
-    session = _session(post)
+    session = session_of(post)
     column = Vote.question_id if isinstance(post, Question) else Vote.answer_id
     votes = tuple(session.execute(select(Vote.user_id, Vote.value).where(column == post.id)
                                   .order_by(Vote.id)).tuples())

@@ -38,3 +38,20 @@ def test_far_future_rescales_instead_of_overflowing():
     c.add(2, user=2, at=T + timedelta(days=2000))
     assert c.normalised(2) == 1.0 and c.normalised(1) < 1e-300
     assert c.normalised(3) == 0.0
+
+
+def test_leaders_kept_incrementally_match_a_full_sort():
+    import random
+
+    rng = random.Random(3)
+    c = DecayedCounter(half_life_days=10)
+    c.TOP_KEEP = 8
+    for n in range(600):
+        c.add(n, user=rng.randrange(40), at=T + timedelta(hours=rng.randrange(2000)))
+        if n % 7 == 0:
+            c.remove(rng.randrange(n + 1))
+        if n % 13 == 0:
+            expected = sorted(c.values, key=lambda u: (-c.values[u], u))[:5]
+            got = c.top(5)
+            assert [c.values[u] for u in got] == [c.values[u] for u in expected]
+            assert c.normalised(expected[0]) == (1.0 if c.values[expected[0]] > 0 else 0.0)
