@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.services import find_user
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
-from app.experts import queries, routing, services
+from app.experts import queries, routing, services, viewmodels
 from app.experts.models import TagInterest
 from app.extensions import db
 from app.forum.services.common import require_visible
@@ -104,12 +104,13 @@ def route_routing(question_id: int):
 
 
 def profile_json(user: User) -> dict:
-    profile = services.profile_of(db.session, user.id)
-    interests = queries.interests_of(db.session, user.id)
-    return {"user": user_brief(user), "is_available": not profile.is_away(utcnow()),
-            "away_until": iso(profile.away_until), "max_open_routes": profile.max_open_routes,
-            "daily_limit": profile.daily_limit, "declared_tags": interests[TagInterest.declared.value],
-            "subscribed_tags": interests[TagInterest.subscribed.value]}
+    # The same read-only view as the settings page: a GET creates no profile row.
+    settings = viewmodels.expert_settings(db.session, user)
+    away = settings.away_until if not settings.available else None
+    available = settings.available or (away is not None and away <= utcnow())
+    return {"user": user_brief(user), "is_available": available, "away_until": iso(away),
+            "max_open_routes": settings.max_open_routes, "daily_limit": settings.daily_limit,
+            "declared_tags": settings.declared, "subscribed_tags": settings.subscribed}
 
 
 @bp.get("/users/me/expert-profile")
