@@ -56,7 +56,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     # Default CORS policy: same origin only, so another site cannot ride a user's cookie.
-    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"), async_mode="threading")
+    from app.realtime import socketio_options
+    socketio.init_app(app, **socketio_options(app))
 
     import app.models  # noqa: F401  (all tables on the metadata)
     from app.accounts import auth  # noqa: F401  (registers the user and request loaders)
