@@ -37,3 +37,14 @@ vote_retracted = _forum.signal(
 comment_posted = _forum.signal("comment-posted", doc="""sender: Comment; by: User; post: Question | Answer.""")
 post_deleted = _forum.signal("post-deleted", doc="""sender: Question | Answer (soft-deleted); by: User.""")
 post_undeleted = _forum.signal("post-undeleted", doc="""sender: Question | Answer (restored); by: User.""")
+
+# --- accounts -------------------------------------------------------------------------------
+# Sent by app.accounts.services inside the caller's transaction; realtime disconnects the
+# affected sockets after commit.
+_accounts = Namespace()
+
+token_revoked = _accounts.signal("token-revoked", doc="""sender: ApiToken (just revoked); by: User.""")
+sessions_ended = _accounts.signal(
+    "sessions-ended",
+    doc="""sender: User whose sessions were ended (logout, password change, deactivation); by: User | None.
+    Every browser session, remember-me cookie and socket opened before this point is no longer valid.""")
