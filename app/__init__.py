@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask
 
 from config import DEFAULT_SECRET_KEY, Config, config_from_env
 
@@ -17,7 +17,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
             raise RuntimeError("Set SECRET_KEY: production refuses to start with the default key.")
 
     _init_extensions(app)
-    _connect_listeners(app)
+    _connect_domains(app)
     _register_blueprints(app)
     _register_hooks(app)
 
@@ -35,16 +35,18 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from app.db import configure_sqlite
+    from app.db import sqlite, wants_write
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
     from app.i18n import select_locale
     # Before socketio.init_app: handlers declared while no server exists are kept by the
     # extension and bound to every app's server (a later import binds to one server only).
     from app.realtime import events  # noqa: F401
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine)
+        sqlite.configure(db.engine, wants_write)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
@@ -59,29 +61,30 @@ def _init_extensions(app: Flask) -> None:
     from app.realtime import socketio_options
     socketio.init_app(app, **socketio_options(app))
 
+    from app import web
+    web.init_app(app)  # before the blueprints: their rules use its <id:...> converter
+
     import app.models  # noqa: F401  (all tables on the metadata)
     from app.accounts import auth  # noqa: F401  (registers the user and request loaders)
 
 
-def _connect_listeners(app: Flask) -> None:
-    """Domains that listen to the forum's signals (both calls are idempotent)."""
-    from app.experts.handlers import connect_handlers as connect_experts
-    from app.notifications.services import register_deliverer
-    from app.points.handlers import connect_handlers
-    from app.realtime.events import deliver_notifications
-    from app.search import init_app as init_search
+# Domains that listen to the forum's signals, fill page slots or deliver notifications. Each
+# has ``connect(app)``, idempotent (signal receivers are module-level and connected strongly).
+LISTENING_DOMAINS = ("points", "experts", "search", "notifications", "realtime")
 
-    connect_handlers()
-    connect_experts()
-    init_search(app)
-    register_deliverer(deliver_notifications)
+
+def _connect_domains(app: Flask) -> None:
+    import importlib
+
+    for name in LISTENING_DOMAINS:
+        importlib.import_module(f"app.{name}").connect(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.routes import bp as accounts_bp
     from app.admin.routes import bp as admin_bp
     from app.api import bp as api_bp
-    from app.experts.web import bp as experts_bp
+    from app.experts.routes import bp as experts_bp
     from app.forum.routes import bp as forum_bp
     from app.search.routes import bp as search_bp
 
@@ -94,16 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from app.db import write_intent
+    from app import db
 
-    @app.before_request
-    def _mark_write_intent():
-        # Mutating requests take SQLite's write lock at BEGIN (see app.db).
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            g._write_token = write_intent.set(True)
-
-    @app.teardown_request
-    def _clear_write_intent(_exc):
-        token = g.pop("_write_token", None)
-        if token is not None:
-            write_intent.reset(token)
+    # Last: every view registered above becomes one unit of work.
+    db.init_app(app)

@@ -1,4 +1,5 @@
-"""``flask qa ...`` commands. Each command is one transaction, committed at its end."""
+"""``flask qa ...`` commands. Each command is one unit of work (``app.db.transactional``),
+committed at its end; a DomainError becomes a one-line error and exit code 1."""
 from __future__ import annotations
 
 import click
@@ -6,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.accounts import services as accounts
-from app.db import intend_write
+from app.db import transactional
 from app.errors import DomainError
 from app.extensions import db
 
@@ -14,7 +15,6 @@ qa = AppGroup("qa", help="Forum administration.")
 
 
 def _fail(err: DomainError) -> None:
-    db.session.rollback()
     fields = "; ".join(f"{k}: {v}" for k, v in err.errors.items())
     raise click.ClickException(f"{err.detail}{' (' + fields + ')' if fields else ''}")
 
@@ -28,6 +28,17 @@ def _fail(err: DomainError) -> None:
 @click.option("--display-name")
 @click.option("--print-token", is_flag=True, help="Create an API token and print it as the last line.")
 def create_user_command(name, role, teams, password, display_name, print_token):
+    try:
+        user, token = _create_user(name, role, teams, password, display_name, print_token)
+    except DomainError as err:
+        _fail(err)
+    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+    if token:
+        click.echo(token)
+
+
+@transactional(write=True)
+def _create_user(name, role, teams, password, display_name, print_token):
     """Create a user NAME with a role, teams and optionally an API token."""
     from sqlalchemy import select
 
@@ -39,20 +50,14 @@ def create_user_command(name, role, teams, password, display_name, print_token):
     slugs = {}
     for team in teams:
         slugs.setdefault(slugify(team, 64), team)
-    with intend_write():
-        try:
-            for slug, team in slugs.items():
-                if db.session.scalar(select(Team.id).where(Team.slug == slug)) is None:
-                    accounts.create_team(db.session, team)
-            user = accounts.create_user(db.session, name, password, role=role, display_name=display_name,
-                                        teams=list(slugs))
-            token = accounts.create_token(db.session, user, "cli")[1] if print_token else None
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-    click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
-    if token:
-        click.echo(token)
+    for slug, team in slugs.items():
+        if db.session.scalar(select(Team.id).where(Team.slug == slug)) is None:
+            accounts.create_team(db.session, team)
+    user = accounts.create_user(db.session, name, password, role=role, display_name=display_name,
+                                teams=list(slugs))
+    token = accounts.create_token(db.session, user, "cli")[1] if print_token else None
+    db.session.flush()
+    return user, token
 
 
 @qa.command("create-team")
@@ -60,12 +65,10 @@ def create_user_command(name, role, teams, password, display_name, print_token):
 @click.option("--slug")
 def create_team_command(name, slug):
     """Create a team (business line)."""
-    with intend_write():
-        try:
-            team = accounts.create_team(db.session, name, slug=slug)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
+    try:
+        team = transactional(write=True)(accounts.create_team)(db.session, name, slug=slug)
+    except DomainError as err:
+        _fail(err)
     click.echo(f"created team {team.slug} (id {team.id})")
 
 
@@ -75,9 +78,7 @@ def seed_demo_command(admin_password):
     """Create the demo admin and demo content if the database has no users."""
     from app.demo import DEMO_PASSWORD, seed_demo
 
-    with intend_write():
-        created = seed_demo(db.session, admin_password)
-        db.session.commit()
+    created = transactional(write=True)(seed_demo)(db.session, admin_password)
     if created:
         click.echo(f"Demo data created. Log in as admin / {admin_password} "
                    f"(other demo users, e.g. li.na, wang.wei: password {DEMO_PASSWORD})")

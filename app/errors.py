@@ -41,6 +41,13 @@ class Conflict(DomainError):
     title = _l("Conflict")
 
 
+class Unavailable(DomainError):
+    """503: the database (or another engine) is overloaded or down; trying again may work."""
+    status = 503
+    title = _l("Service Unavailable")
+    retry_after = 2
+
+
 class Unauthorized(DomainError):
     status = 401
     title = _l("Authentication required")
@@ -117,10 +124,13 @@ def register_error_handlers(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
+        headers = {"Retry-After": str(err.retry_after)} if getattr(err, "retry_after", None) else {}
         if wants_json():
-            return problem(err.status, err.title, err.detail, err.errors)
+            response = problem(err.status, err.title, err.detail, err.errors)
+            response.headers.update(headers)
+            return response
         return render_template("error.html", status=err.status, title=err.title,
-                               detail=err.detail), err.status
+                               detail=err.detail), err.status, headers
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

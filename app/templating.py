@@ -62,7 +62,7 @@ def url_with(**changes) -> str:
 def register_template_helpers(app: Flask) -> None:
     from app.forum import access
     from app.forum.forms import VISIBILITY_LABELS
-    from app.forum.web import question_url
+    from app.forum.urls import question_url
 
     app.jinja_env.globals.update(
         get_locale=get_locale,

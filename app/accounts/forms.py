@@ -62,13 +62,3 @@ class PasswordForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(_l("Name the token.")), Length(max=100)],
                        description=_l("What will use it, e.g. “reporting script”."))
-
-
-def copy_errors(form: FlaskForm, errors: dict) -> None:
-    """Put a service's field errors (``Invalid.errors``) on the matching fields; others on the form."""
-    for name, message in errors.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            form.form_errors.append(str(message))

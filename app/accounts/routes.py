@@ -10,10 +10,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import services as accounts
-from app.accounts.forms import LoginForm, PasswordForm, RegisterForm, SettingsForm, TokenForm, copy_errors
+from app.accounts.forms import LoginForm, PasswordForm, RegisterForm, SettingsForm, TokenForm
 from app.accounts.queries import list_tokens
 from app.accounts.redirects import safe_next
 from app.errors import Invalid
+from app.web import copy_errors
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -58,7 +59,6 @@ def login():
         form.form_errors.append(_("The username or password is incorrect."))
         return render_template("accounts/login.html", form=form), 200
     accounts.record_login(user)
-    db.session.commit()
     login_user(user, remember=form.remember.data)
     return redirect(safe_next(form.next.data, HOME))
 
@@ -81,10 +81,9 @@ def register():
     try:
         user = accounts.create_user(db.session, form.username.data, form.password.data, role="customer",
                                     display_name=form.display_name.data or None, email=form.email.data)
-        db.session.commit()
     except Invalid as err:
         return _refused("accounts/register.html", form, err)
-    except IntegrityError:  # someone took the name or email between the check and the commit
+    except IntegrityError:  # someone took the name or email between the check and the insert
         return _refused("accounts/register.html", form, Invalid(errors={
             "username": _("This username or email was registered a moment ago. Please choose another.")}))
     login_user(user)
@@ -101,7 +100,6 @@ def settings():
     try:
         accounts.update_settings(_me(), display_name=form.display_name.data, locale=form.locale.data or None,
                                  languages=current_app.config["LANGUAGES"])
-        db.session.commit()
     except Invalid as err:
         return _refused("accounts/settings.html", form, err)
     session.pop("locale", None)  # the header switcher's choice yields to the account setting
@@ -119,7 +117,6 @@ def password():
         return _page("accounts/password.html", form)
     try:
         accounts.change_password(_me(), form.current_password.data, form.new_password.data)
-        db.session.commit()
     except Invalid as err:
         return _refused("accounts/password.html", form, err)
     flash(_("Your password is changed."), "success")
@@ -133,7 +130,6 @@ def tokens():
     if not form.validate_on_submit():
         return _page("accounts/tokens.html", form, tokens=list_tokens(db.session, _me()))
     token, plaintext = accounts.create_token(db.session, _me(), form.name.data)
-    db.session.commit()
     # The plaintext exists only in this response: keep it out of every cache and the history's copy.
     response = make_response(render_template("accounts/token_created.html", token=token, plaintext=plaintext))
     response.headers["Cache-Control"] = "no-store"
@@ -144,7 +140,6 @@ def tokens():
 @login_required
 def revoke_token(token_id: int):
     accounts.revoke_token(db.session, token_id, by=_me())
-    db.session.commit()
     flash(_("The token is revoked. Programs that use it can no longer sign in."), "success")
     return redirect(url_for(".tokens"))
 

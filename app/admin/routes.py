@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts import services as accounts
-from app.accounts.forms import copy_errors
+from app.web import copy_errors
 from app.accounts.services import can_manage_team
 from app.admin import queries
 from app.admin.forms import ROLE_LABELS, MemberForm, RoleForm, TeamForm
@@ -66,7 +66,6 @@ def change_role(user_id: int):
         if not form.validate_on_submit():
             raise Invalid(errors={"role": " ".join(form.role.errors)})
         accounts.set_role(user, form.role.data, by=_me())
-        db.session.commit()
     except Invalid as err:
         db.session.rollback()
         return _users_page({user_id: str(err.errors.get("role", err.detail))}, 422)
@@ -95,7 +94,6 @@ def create_team():
         return _teams_page(form, 422)
     try:
         team = accounts.create_team(db.session, form.name.data, by=_me(), slug=form.slug.data or None)
-        db.session.commit()
     except Invalid as err:
         db.session.rollback()
         copy_errors(form, err.errors)
@@ -121,7 +119,6 @@ def add_member(team_id: int):
             form.username.errors = [_("Nobody has the username %(name)s.", name=form.username.data)]
         return _team_page(team, form, 422)
     accounts.add_member(db.session, team, user, by=_me(), is_team_admin=form.is_team_admin.data)
-    db.session.commit()
     message = (_("%(name)s is a team admin of %(team)s.", name=user.username, team=team.name)
                if form.is_team_admin.data else
                _("%(name)s is a member of %(team)s.", name=user.username, team=team.name))
@@ -135,7 +132,6 @@ def remove_member(team_id: int, user_id: int):
     team = queries.get_team(db.session, team_id, by=_me())
     user = queries.get_user(db.session, user_id)
     accounts.remove_member(db.session, team, user, by=_me())
-    db.session.commit()
     flash(_("%(name)s is no longer a member of %(team)s.", name=user.username, team=team.name), "success")
     return _back_to(team)
 

@@ -1,22 +1,13 @@
 """The JSON API under /api/v1 (contract: ../shared/API.md, described by /api/v1/openapi.json).
 
-Routes are thin: authenticate, parse (``common``), call one service, commit once,
-serialize (``serializers``). Errors are raised as DomainErrors or HTTPExceptions and
-rendered as application/problem+json by ``app.errors``.
+Routes are thin: authenticate, parse (``common``), call one service, serialize
+(``serializers``); the unit of work (``app.db``) commits once the route returned. Errors are
+raised as DomainErrors or HTTPExceptions and rendered as application/problem+json by ``app.errors``.
 """
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-
-def _register_converters(state) -> None:
-    from app.api.common import IdConverter
-
-    # Before the routes below are added: their rules use <id:...>.
-    state.app.url_map.converters.setdefault("id", IdConverter)
-
-
-bp.record_once(_register_converters)
 
 from app.api import auth  # noqa: E402
 

@@ -33,7 +33,6 @@ def post_answer(question_id: int):
     text = body.string("body")
     body.done()
     answer = services.post_answer(db.session, load_question(question_id), body=text or "", by=by)
-    db.session.commit()
     return created(answer_detail(answer), url_for("api.get_answer", answer_id=answer.id, _external=True))
 
 
@@ -53,7 +52,6 @@ def edit_answer(answer_id: int):
     # PATCH semantics: an absent body keeps the current text (the service requires one).
     services.edit_answer(db.session, answer, body=answer.body_md if text is None else text,
                          comment=comment, by=by)
-    db.session.commit()
     return answer_detail(answer)
 
 
@@ -61,7 +59,6 @@ def edit_answer(answer_id: int):
 def delete_answer(answer_id: int):
     by = require_login()
     services.delete_post(db.session, load_answer(answer_id), by=by)
-    db.session.commit()
     return "", 204
 
 
@@ -70,7 +67,6 @@ def undelete_answer(answer_id: int):
     by = require_login()
     answer = load_answer(answer_id)
     services.undelete_post(db.session, answer, by=by)
-    db.session.commit()
     return answer_detail(answer)
 
 
@@ -78,7 +74,6 @@ def undelete_answer(answer_id: int):
 def accept_answer(answer_id: int):
     by = require_login()
     question = services.accept_answer(db.session, load_answer(answer_id), by=by)
-    db.session.commit()
     return detail(question.id)
 
 
@@ -86,7 +81,6 @@ def accept_answer(answer_id: int):
 def unaccept_answer(answer_id: int):
     by = require_login()
     question = services.unaccept_answer(db.session, load_answer(answer_id), by=by)
-    db.session.commit()
     return detail(question.id)
 
 

@@ -35,5 +35,4 @@ def get_comment(comment_id: int):
 def delete_comment(comment_id: int):
     by = require_login()
     services.delete_comment(db.session, visible_comment(comment_id, by), by=by)
-    db.session.commit()
     return "", 204

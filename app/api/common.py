@@ -12,22 +12,14 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
 
 from app.errors import DomainError, NotFound, Unauthorized
+from app.web import MAX_PAGE, MAX_ROW_ID
 
 # Ids are Integer columns: anything larger cannot exist, and passing it to the database
-# would overflow (a 500), so the converter answers 404 instead.
-MAX_ID = 2**31 - 1
-# OFFSET stays far below 64-bit overflow even at per_page=100.
-MAX_PAGE = 10_000_000
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>``: a positive id that fits the database column, else the route does not match."""
-
-    def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=MAX_ID)
+# would overflow (a 500). Paths use app.web's <id:...> converter (404); parameters and bodies
+# are checked against the same bound here (400/422).
+MAX_ID = MAX_ROW_ID
 
 
 class BadInput(DomainError):
@@ -174,8 +166,11 @@ def json_body() -> Body:
 _INT_RE = re.compile(r"-?[0-9]{1,100}")
 
 
-def int_arg(name: str, default: int | None = None) -> int | None:
-    """An integer query parameter; BadInput (400) when present but not an integer."""
+def int_arg(name: str, default: int | None = None, *, minimum: int | None = None,
+            maximum: int | None = None) -> int | None:
+    """An integer query parameter; BadInput (400) when present but not an integer, or outside
+    [minimum, maximum] when those are given (a number beyond a column's range never reaches
+    the database)."""
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -183,7 +178,10 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     if not _INT_RE.fullmatch(raw):
         raise BadInput(_l("The parameter %(name)s must be an integer.", name=name),
                        errors={name: _l("Expected an integer.")})
-    return int(raw)
+    value = int(raw)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise BadInput(_l("The parameter %(name)s is out of range.", name=name), errors={name: _l("Out of range.")})
+    return value
 
 
 def choice_arg(name: str, choices, default: str) -> str:
@@ -205,6 +203,7 @@ def paging() -> tuple[int, int]:
     most = int(current_app.config.get("MAX_PER_PAGE", 100))
     page = int_arg("page", 1)
     per_page = int_arg("per_page", default)
+    # Clamped, not refused: the response's page/per_page say which values were used.
     return min(max(page, 1), MAX_PAGE), min(max(per_page, 1), most)
 
 

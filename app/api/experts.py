@@ -81,7 +81,6 @@ def decline_routing(question_id: int):
     reason = body.string("reason") or ""
     body.done()
     routing.decline_route(db.session, question, by=by, reason=reason)
-    db.session.commit()
     decision = queries.decision_for(db.session, question.id)
     return routing_json(decision, queries.visible_candidates(decision, by) or [])
 
@@ -98,7 +97,6 @@ def route_routing(question_id: int):
     if user is None:
         raise NotFound(_l("No such user."))
     routing.route_by_hand(db.session, question, user, by=by)
-    db.session.commit()
     decision = queries.decision_for(db.session, question.id)
     return routing_json(decision, queries.visible_candidates(decision, by) or []), 201
 
@@ -154,7 +152,6 @@ def patch_expert_profile():
         services.set_tag_interests(db.session, by, TagInterest.declared.value, declared, by=by)
     if subscribed is not None:
         services.set_tag_interests(db.session, by, TagInterest.subscribed.value, subscribed, by=by)
-    db.session.commit()
     return profile_json(by)
 
 

@@ -7,7 +7,7 @@ notification sent while it was offline is never lost.
 from __future__ import annotations
 
 from app.api import bp
-from app.api.common import int_arg, json_body, require_login
+from app.api.common import MAX_ID, int_arg, json_body, require_login
 from app.api.openapi import PATHS, read, write
 from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, TIME, nullable, obj, ref
 from app.extensions import db
@@ -19,7 +19,7 @@ MAX_LIMIT = 100
 @bp.get("/notifications")
 def list_notifications():
     user = require_login()
-    after = max(int_arg("after", 0), 0)
+    after = max(int_arg("after", 0, maximum=MAX_ID), 0)
     limit = min(max(int_arg("limit", MAX_LIMIT), 1), MAX_LIMIT)
     items = services.list_after(db.session, user.id, after, limit + 1)
     return {"items": [services.to_json(n) for n in items[:limit]], "after": after, "has_more": len(items) > limit,
@@ -30,10 +30,9 @@ def list_notifications():
 def read_notifications():
     user = require_login()
     body = json_body()
-    up_to = body.integer("up_to", minimum=0)
+    up_to = body.integer("up_to", minimum=0, maximum=MAX_ID)
     body.done()
     marked = services.mark_read(db.session, user.id, up_to)
-    db.session.commit()
     return {"marked": marked, "unread": services.unread_count(db.session, user.id)}
 
 

@@ -1,7 +1,7 @@
 """/questions: list, read, ask, edit, delete, close, reopen, vote, comment, revisions.
 
 Each write route: authenticate (401 first, so nothing about hidden posts leaks to an
-anonymous caller), parse, call one service, commit once, serialize.
+anonymous caller), parse, call one service, serialize (the unit of work commits).
 """
 from __future__ import annotations
 
@@ -63,7 +63,6 @@ def ask_question():
                   visibility=body.string("visibility"), team=body.id_or_slug("team"))
     body.done()
     question = services.ask_question(db.session, by=by, **fields)
-    db.session.commit()
     return created(detail(question.id), url_for("api.get_question", question_id=question.id, _external=True))
 
 
@@ -81,7 +80,6 @@ def edit_question(question_id: int):
                   comment=body.string("comment") or "")
     body.done()
     services.edit_question(db.session, load_question(question_id), by=by, **fields)
-    db.session.commit()
     return detail(question_id)
 
 
@@ -89,7 +87,6 @@ def edit_question(question_id: int):
 def delete_question(question_id: int):
     by = require_login()
     services.delete_post(db.session, load_question(question_id), by=by)
-    db.session.commit()
     return "", 204
 
 
@@ -97,7 +94,6 @@ def delete_question(question_id: int):
 def undelete_question(question_id: int):
     by = require_login()
     services.undelete_post(db.session, load_question(question_id), by=by)
-    db.session.commit()
     return detail(question_id)
 
 
@@ -119,7 +115,6 @@ def close_question(question_id: int):
         if original is None or not access.can_view(original, by):
             raise Invalid(errors={"duplicate_of": _l("No such question.")})
     services.close_question(db.session, question, reason=reason or "", note=note, duplicate_of=original, by=by)
-    db.session.commit()
     return detail(question_id)
 
 
@@ -127,7 +122,6 @@ def close_question(question_id: int):
 def reopen_question(question_id: int):
     by = require_login()
     services.reopen_question(db.session, load_question(question_id), by=by)
-    db.session.commit()
     return detail(question_id)
 
 
@@ -143,7 +137,6 @@ def cast_vote(loader, post_id: int) -> dict:
     value = body.integer("value")
     body.done()
     score, my_vote = services.set_vote(db.session, loader(post_id), value, by=by)
-    db.session.commit()
     return {"score": score, "my_vote": my_vote}
 
 
@@ -159,7 +152,6 @@ def add_comment(loader, post_id: int):
     text = body.string("body")
     body.done()
     comment = services.post_comment(db.session, loader(post_id), body=text or "", by=by)
-    db.session.commit()
     return created(comment_json(comment), url_for("api.get_comment", comment_id=comment.id, _external=True))
 
 

@@ -11,6 +11,7 @@ import time
 from flask import current_app, request
 
 from app.api import bp, openapi
+from app.db import writes
 from app.api.common import BadInput, paging, viewer
 from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, URL, nullable, obj, page_of, ref
 from app.errors import Invalid
@@ -40,6 +41,7 @@ def _params():
 
 
 @bp.get("/search")
+@writes  # the search log
 def search():
     page, per_page = paging()
     q, filters = _params()

@@ -94,18 +94,19 @@ def route_pending_command(days: int) -> None:
     """Route open questions that have no routing decision (a failed background job, an import)."""
     from datetime import timedelta
 
-    from app.db import utcnow
+    from app.db import unit_of_work, utcnow
     from app.experts.models import RoutingDecision
     from app.experts.routing import route_question
     from app.forum.models import Question
 
     since = utcnow() - timedelta(days=days)
     pending = list(db.session.scalars(
-        select(Question).where(Question.deleted_at.is_(None), Question.closed_at.is_(None),
-                               Question.accepted_answer_id.is_(None), Question.created_at >= since,
-                               ~Question.id.in_(select(RoutingDecision.question_id)))
+        select(Question.id).where(Question.deleted_at.is_(None), Question.closed_at.is_(None),
+                                  Question.accepted_answer_id.is_(None), Question.created_at >= since,
+                                  ~Question.id.in_(select(RoutingDecision.question_id)))
         .order_by(Question.id)))
-    for question in pending:
-        route_question(db.session, question)
-        db.session.commit()
+    db.session.rollback()  # the list was read; each question is routed in a writing unit of its own
+    for question_id in pending:  # a failure leaves the questions before it routed
+        with unit_of_work(db.session, write=True):
+            route_question(db.session, db.session.get(Question, question_id))
     click.echo(f"Routed {len(pending)} questions.")

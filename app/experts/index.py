@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.db import utcnow, write_intent
+from app.db import intent, utcnow
 from app.experts.graph import ExpertiseGraph
 from app.experts.models import EventKind, ExpertiseEvent
 from app.experts.textsim import TextProfiles, tokenize
@@ -153,14 +153,10 @@ class ExpertiseIndex:
     def _load(self, outer: Session) -> None:
         # Its own session, emptied batch by batch, so loading a big site neither holds every
         # post in memory nor detaches the caller's objects.
-        # A plain read transaction: the caller may hold SQLite's write lock (BEGIN IMMEDIATE),
-        # and a second writer-intent connection would wait on it forever.
-        token = write_intent.set(False)
-        try:
-            with Session(outer.get_bind()) as session:
-                self._load_from(session)
-        finally:
-            write_intent.reset(token)
+        # A plain read transaction: the caller may hold SQLite's write lock (BEGIN IMMEDIATE)
+        # and its process's write gate, which a second writer in this thread would wait on forever.
+        with intent(False), Session(outer.get_bind()) as session:
+            self._load_from(session)
         self._sort_activity()
         self.loaded = True
 

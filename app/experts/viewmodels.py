@@ -129,6 +129,7 @@ def expert_settings(session: Session, user: User) -> ExpertSettings:
 class Inbox:
     notifications: list
     routed: list[tuple[RoutingCandidate, Question]]
+    unread: int = 0
 
 
 def inbox(session: Session, user: User) -> Inbox:
@@ -138,4 +139,4 @@ def inbox(session: Session, user: User) -> Inbox:
     routed = [(c, q) for c, q in queries.routed_to(session, user.id)
               if access.can_view(q, user) and q.accepted_answer_id is None and not q.is_closed]
     notes = notifications.recent(session, user.id)
-    return Inbox(notes, routed)
+    return Inbox(notes, routed, notifications.unread_count(session, user.id))

@@ -101,13 +101,3 @@ def parse_question_ref(text: str | None) -> int | None:
     """The question id in ``42``, ``#42`` or a link containing ``/questions/42``; None otherwise."""
     match = _QUESTION_REF.search((text or "").strip())
     return int(match.group(1) or match.group(2)) if match else None
-
-
-def copy_errors(form: FlaskForm, errors: dict) -> None:
-    """Put a service's field errors on the matching fields; the rest on the form."""
-    for name, message in errors.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            form.form_errors.append(str(message))

@@ -7,7 +7,7 @@ import time
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import intend_write
+from app.db import unit_of_work
 from app.extensions import db
 from app.importer.loader import import_dump
 from app.importer.scan import scan_dump
@@ -32,16 +32,14 @@ def import_stackexchange_command(directory: str, site: str | None) -> None:
         scan = scan_dump(directory, host)
         click.echo(f"{scan.site}: {scan.users} users, {scan.questions} questions, {scan.answers} answers, "
                    f"{scan.comments} comments in the dump", err=True)
-        with intend_write():
-            with click.progressbar(length=scan.load_rows, label="Importing", file=sys.stderr,
-                                   show_pos=True) as bar:
-                report = import_dump(db.session, directory, scan=scan, progress=bar.update)
-            db.session.commit()
+        # One unit, never retried: a failed import writes nothing and is simply run again.
+        with unit_of_work(db.session, write=True), \
+                click.progressbar(length=scan.load_rows, label="Importing", file=sys.stderr, show_pos=True) as bar:
+            report = import_dump(db.session, directory, scan=scan, progress=bar.update)
         report.seconds = time.perf_counter() - started  # wall time: scan, load and commit
     except ImportFormatError as err:
         raise click.ClickException(f"{err}. Nothing was imported.") from None
     except SQLAlchemyError as err:
-        db.session.rollback()
         raise click.ClickException(f"database error, nothing was imported: {err.__class__.__name__}: "
                                    f"{str(err).splitlines()[0][:300]}") from None
     click.echo(f"Imported {report.summary()}")

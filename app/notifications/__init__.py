@@ -3,3 +3,10 @@
 Any domain creates them with :func:`services.notify`; ``realtime`` delivers them live. A client
 that was offline catches up with ``GET /api/v1/notifications?after=<last id>``.
 """
+
+
+def connect(app) -> None:
+    """Put the bell in every page's header (idempotent)."""
+    from app.notifications import panels
+
+    panels.register()

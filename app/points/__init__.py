@@ -3,3 +3,10 @@
 ``rules`` (pure table and planner), ``models`` (PointsEntry), ``ledger`` (writes and the
 cached total), ``handlers`` (forum signal receivers), ``queries`` (read side), ``cli``.
 """
+
+
+def connect(app) -> None:
+    """Listen to the forum's signals (idempotent)."""
+    from app.points.handlers import connect_handlers
+
+    connect_handlers()

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.db import intend_write
+from app.db import intent, transactional
 from app.extensions import db
 
 points_group = AppGroup("points", help="Points ledger maintenance.")
@@ -17,8 +17,9 @@ def verify_command():
     """Compare every user's cached points with their ledger sum; exit 1 on any mismatch."""
     from app.points.queries import verify
 
-    mismatches = verify(db.session)
-    db.session.rollback()  # read only: end the transaction
+    with intent(False):
+        mismatches = verify(db.session)
+        db.session.rollback()  # read only: end the transaction
     for m in mismatches:
         click.echo(f"user {m.user_id} ({m.username}): cached {m.cached}, ledger {m.ledger}, "
                    f"off by {m.cached - m.ledger:+d}")
@@ -33,13 +34,7 @@ def rebuild_command():
     """Set each cached total to its ledger sum (one transaction); print how many changed."""
     from app.points.ledger import rebuild_totals
 
-    with intend_write():
-        try:
-            changed = rebuild_totals(db.session)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+    changed = transactional(write=True)(rebuild_totals)(db.session)
     for user_id, old, new in changed:
         click.echo(f"user {user_id}: {old} -> {new}")
     click.echo(f"{len(changed)} cached total(s) changed.")

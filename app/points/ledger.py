@@ -10,7 +10,7 @@ Contract (DESIGN.md convention 8):
 * Cached total. ``User.points`` changes only by ``UPDATE users SET points = points + :amount``
   in the same transaction, after the user's row is locked (``SELECT ... FOR NO KEY UPDATE``
   on PostgreSQL; SQLite needs no lock because a writing transaction already holds the
-  database write lock, see ``app.db.intend_write``). Users are locked in ascending id order,
+  database write lock, see ``app.db.wants_write``). Users are locked in ascending id order,
   so two plans touching the same two users (a downvote costs the voter and hits the author)
   cannot deadlock each other. NO KEY UPDATE, not UPDATE: it still serialises writers of the
   total, but does not block the FOR KEY SHARE that foreign-key checks take on the user (a

@@ -7,3 +7,11 @@ def socketio_options(app) -> dict:
     """Keyword arguments for ``socketio.init_app``: the async mode that matches the server the
     app runs in, and the message queue shared by several processes (``REDIS_URL``)."""
     return {"message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"), "async_mode": "threading"}
+
+
+def connect(app) -> None:
+    """Deliver committed notifications to the users' rooms (idempotent)."""
+    from app.notifications.services import register_deliverer
+    from app.realtime.events import deliver_notifications
+
+    register_deliverer(deliver_notifications)

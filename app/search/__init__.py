@@ -1,7 +1,7 @@
 """Search: an engine behind a port (backend.py), documents built by pure code (documents.py),
 indexing after commit (indexer.py), the search service (service.py), pages and API.
 
-``init_app`` is the one call ``create_app`` makes: it resolves the configuration, connects
+``connect`` is the one call ``create_app`` makes: it resolves the configuration, connects
 the signal receivers (once per process, whatever the number of apps) and gives the app a
 lazily created backend (:func:`get_backend`). No I/O happens until the first search or index.
 """
@@ -36,7 +36,7 @@ def _default_db_path(app: Flask) -> str:
     return str(Path(app.instance_path) / "search.db")
 
 
-def init_app(app: Flask) -> None:
+def connect(app: Flask) -> None:
     """Wire search into ``app`` (idempotent, no I/O)."""
     from app.search import analysis, indexer
 

@@ -12,11 +12,11 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.db import intend_write
+from app.db import writes
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.forum import access
-from app.forum.web import login_required
+from app.web import login_required
 from app.pagination import clamp_page
 from app.search import get_backend, service, synonyms
 from app.search.backend import Filters
@@ -40,6 +40,7 @@ def _curator():
 
 
 @bp.get("/search")
+@writes  # the search log
 def search():
     q = request.args.get("q", "")
     page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
@@ -61,6 +62,7 @@ def search():
 
 
 @bp.get("/search/click/<int:log_id>")
+@writes
 def click(log_id: int):
     """Record the click, then go to the result (the target comes from the key, never from
     the query string, so this is no open redirect)."""
@@ -69,13 +71,10 @@ def click(log_id: int):
         raise NotFound(_l("No such result."))
     kind, obj_id = match.group(1), int(match.group(2))
     rank = request.args.get("rank", "")[:6]
-    db.session.commit()  # end any read transaction, so the write below takes the lock up front
-    with intend_write():
-        try:
-            service.record_click(db.session, log_id, match.group(0), int(rank) if rank.isdigit() else None)
-            db.session.commit()
-        except NotFound:
-            db.session.rollback()  # an old or forged log id: still take the user to the result
+    try:
+        service.record_click(db.session, log_id, match.group(0), int(rank) if rank.isdigit() else None)
+    except NotFound:
+        db.session.rollback()  # an old or forged log id: still take the user to the result
     return redirect(item_url(SimpleNamespace(type=kind, id=obj_id, slug=None, title="")), 303)
 
 
@@ -122,7 +121,6 @@ def synonym_save(synonym_id: int | None = None):
         db.session.rollback()
         form.terms.errors = [str(m) for m in err.errors.values()] or [str(err.detail)]
         return _synonyms_page(form, 422, existing)
-    db.session.commit()
     flash(_("Synonyms saved. Searches use them from now on."), "success")
     return redirect(url_for("search.synonym_list"), 303)
 
@@ -132,6 +130,5 @@ def synonym_save(synonym_id: int | None = None):
 def synonym_delete(synonym_id: int):
     by = _curator()
     synonyms.delete_synonym(db.session, db.session.get(Synonym, synonym_id), by=by)
-    db.session.commit()
     flash(_("Synonym group deleted."), "success")
     return redirect(url_for("search.synonym_list"), 303)

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from flask import request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import intend_write
 from app.extensions import db
 from app.search import service
 from app.search.backend import Filters
@@ -28,7 +27,7 @@ def filters_from_args(args=None) -> Filters:
 
 def item_url(item, *, external: bool = False) -> str:
     """The HTML page of a result (articles get theirs when the kb domain lands)."""
-    from app.forum.web import question_url
+    from app.forum.urls import question_url
 
     if item.type == "question":
         return question_url(SimpleNamespace(id=item.id, slug=item.slug or None), _external=external)
@@ -36,21 +35,13 @@ def item_url(item, *, external: bool = False) -> str:
 
 
 def record_search(page: service.SearchPage, user, source: str) -> int | None:
-    """Log the search in a short transaction of its own and return the log id (None if the
-    log could not be written: a search never fails for its log).
-
-    The search itself only read; its transaction is ended first, so the write takes
-    SQLite's lock up front (BEGIN IMMEDIATE) for just one INSERT instead of upgrading a
-    read transaction, which fails when another worker wrote in between.
-    """
+    """Log the search in the request's unit of work (the view is marked ``writes``, so its
+    transaction began as a writer) and return the log id (None if the log could not be
+    written: a search never fails for its log)."""
     try:
-        db.session.commit()
-        with intend_write():
+        with db.session.begin_nested():
             entry = service.log_search(db.session, page, user=user, source=source)
-            log_id = entry.id
-            db.session.commit()
-        return log_id
+        return entry.id
     except SQLAlchemyError:
-        db.session.rollback()
         log.warning("search log not written", exc_info=True)
         return None

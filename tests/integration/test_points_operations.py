@@ -8,7 +8,7 @@ from test_importer import dump  # noqa: F401  (the importer's fixture dump)
 from test_points_ledger import cast, commit_and_check, pts, vote  # noqa: F401  (fixture, helpers)
 
 from app.accounts.models import User
-from app.db import intend_write
+from app.db import intent
 from app.forum import services
 from app.forum.models import Answer, Question, Vote
 from app.points.models import PointsEntry
@@ -60,7 +60,7 @@ def test_concurrent_votes_pay_exactly_once(app, db, make_user, cast):
 
     def run(user_id: int, values):
         try:
-            with app.app_context(), intend_write():
+            with app.app_context(), intent(True):
                 for value in values:
                     services.set_vote(db.session, db.session.get(Answer, answer_id), value,
                                       by=db.session.get(User, user_id))

@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.db import intend_write
+from app.db import intent
 from app.errors import Forbidden, Invalid
 from app.forum import services
 from app.forum.models import Answer, Vote
@@ -51,7 +51,7 @@ def test_concurrent_votes_are_neither_lost_nor_double_counted(app, db, make_user
     def vote(user_id: int, values):
         from app.accounts.models import User
         try:
-            with app.app_context(), intend_write():
+            with app.app_context(), intent(True):
                 for value in values:
                     services.set_vote(db.session, db.session.get(Answer, answer_id), value,
                                       by=db.session.get(User, user_id))

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from app.db import intend_write
+from app.db import intent
 from app.extensions import db
 from app.forum import services
 from app.forum.models import Answer, Question, Vote
@@ -29,7 +29,7 @@ def _vote(app, barrier: threading.Barrier | None, user_id: int, model, post_id: 
         if barrier is not None:
             barrier.wait(timeout=30)
         try:
-            with intend_write():
+            with intent(True):
                 user = db.session.get(User, user_id)
                 post = db.session.get(model, post_id)
                 _, mine = services.set_vote(db.session, post, value, by=user)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.db import intend_write
+from app.db import intent
 from app.extensions import db
 from app.forum import services
 from app.forum.models import Answer, Question, Vote
@@ -27,7 +27,7 @@ def _request(app, start: threading.Event, fn, *args) -> None:
     with app.app_context():
         start.wait(timeout=30)
         try:
-            with intend_write():
+            with intent(True):
                 fn(*args)
                 db.session.commit()
         except BaseException:

@@ -111,7 +111,7 @@ def edit_question(session: Session, question: Question, *, by: User, title: str 
     return question
 
 
-def record_view(session: Session, question_id: int) -> None:
-    """Count a page view with an atomic increment (no read-modify-write race)."""
+def record_view(session: Session, question_id: int, views: int = 1) -> None:
+    """Count page views with an atomic increment (no read-modify-write race)."""
     session.execute(update(Question).where(Question.id == question_id)
-                    .values(view_count=Question.view_count + 1))
+                    .values(view_count=Question.view_count + views))

@@ -17,9 +17,10 @@ from app.forum import access, services
 from app.forum.forms import CloseForm, DuplicateForm, LanguageForm, VoteForm, parse_question_ref
 from app.forum.models import Question
 from app.forum.routes import bp
-from app.forum.web import (finish, get_answer, get_comment, get_post, get_question, login_required,
-                           post_anchor, question_of, question_url, rerender_question)
-from app.urls import redirect_back
+from app.forum.routes.pages import (get_answer, get_comment, get_post, get_question, post_anchor, question_of,
+                                    rerender_question)
+from app.forum.urls import question_url
+from app.web import finish, login_required, redirect_back
 
 
 def _back_to(post) -> str:
@@ -134,5 +135,4 @@ def set_language():
     if current_user.is_authenticated:
         accounts.update_settings(current_user, display_name=current_user.display_name, locale=locale,
                                  languages=languages)
-        db.session.commit()
     return redirect_back("/")

@@ -14,9 +14,9 @@ from app.forum.models import Question, Visibility
 from app.forum.routes import bp
 from app.forum.services.answers import require_visible_answer
 from app.forum.services.common import require_visible
-from app.forum.web import (get_answer, get_post, get_question, login_required, question_of,
-                           question_url, render_form_error, rerender_question)
-from app.urls import redirect_back
+from app.forum.routes.pages import get_answer, get_post, get_question, question_of, rerender_question
+from app.forum.urls import question_url
+from app.web import login_required, redirect_back, render_form_error
 
 
 def _prepare(form: AskForm, current: Question | None = None) -> AskForm:
@@ -47,7 +47,6 @@ def ask():
             visibility=form.visibility.data, team=form.team.data or None)
     except Invalid as err:
         return render_form_error("forum/ask.html", form, err)
-    db.session.commit()
     flash(_("Your question was posted. Experts who know the topic can now answer it."), "success")
     return redirect(question_url(question), 303)
 
@@ -72,7 +71,6 @@ def edit_question(question_id: int):
                                comment=form.comment.data or "")
     except Invalid as err:
         return render_form_error("forum/edit_question.html", form, err, question=question)
-    db.session.commit()
     flash(_("Your edit was saved as a new revision."), "success")
     return redirect(question_url(question), 303)
 
@@ -91,7 +89,6 @@ def edit_answer(answer_id: int):
                              comment=form.comment.data or "")
     except Invalid as err:
         return render_form_error("forum/edit_answer.html", form, err, answer=answer)
-    db.session.commit()
     flash(_("Your edit was saved as a new revision."), "success")
     return redirect(question_url(answer.question, _anchor=f"answer-{answer.id}"), 303)
 
@@ -105,7 +102,6 @@ def post_answer(question_id: int):
         answer = services.post_answer(db.session, question, body=form.body.data, by=current_user)
     except Invalid as err:
         return rerender_question(question, err, form, answer_form=form, error_anchor="your-answer")
-    db.session.commit()
     flash(_("Your answer was posted. Thank you for sharing what you know."), "success")
     return redirect(question_url(question, _anchor=f"answer-{answer.id}"), 303)
 
@@ -122,6 +118,5 @@ def post_comment(question_id: int | None, answer_id: int | None):
         target = ("q", post.id) if answer_id is None else ("a", post.id)
         return rerender_question(question_of(post), err, form, comment_form=form, comment_target=target,
                                  error_anchor=f"comment-{target[0]}-{post.id}")
-    db.session.commit()
     flash(_("Your comment was added."), "success")
     return redirect_back(question_url(question_of(post), _anchor=f"comment-{comment.id}"))

@@ -4,12 +4,15 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import slots
 from app.extensions import db
 from app.forum import queries, viewmodels
 from app.forum.routes import bp
+from app.forum.routes.pages import count_view, get_answer, get_question, render_question_page
 from app.forum.services.answers import require_visible_answer
 from app.forum.services.common import require_visible
-from app.forum.web import canonical_slug, count_view, get_answer, get_question, paging, question_url, render_question_page
+from app.forum.urls import canonical_slug, question_url
+from app.web import paging
 
 
 def _sort() -> str:
@@ -32,9 +35,8 @@ def question(question_id: int, slug: str | None = None):
     page = queries.question_page(db.session, question_id, current_user)
     if slug != canonical_slug(page.question):  # one canonical address per question (titles change)
         return redirect(question_url(page.question), 301)
-    response = render_question_page(page)
-    count_view(question_id)  # after the read, in its own transaction
-    return response
+    count_view(question_id)
+    return render_question_page(page)
 
 
 @bp.get("/answers/<id:answer_id>")
@@ -69,7 +71,8 @@ def user(user_id: int):
     qpage, _ = paging(arg="qpage")
     apage, _ = paging(arg="apage")
     profile = viewmodels.user_profile(db.session, user_id, current_user, qpage=qpage, apage=apage)
-    return render_template("forum/user.html", profile=profile)
+    sections = slots.fill("user.sections", profile=profile, viewer=current_user)
+    return render_template("forum/user.html", profile=profile, sections=sections)
 
 
 @bp.get("/questions/<id:question_id>/revisions")

@@ -1,20 +1,13 @@
 """The experts' HTML product: the expert directory, notifications ("routed to you", decline),
-the expert settings, routing by hand, and the panels other pages show.
-
-The forum imports no other domain (DESIGN.md), so the question page's routing panel, the user
-page's expertise section and the header's unread count reach the templates as template globals
-registered here; a forum template calls them only when they are defined. Each is cheap for a
-visitor: no query at all without a login.
-"""
+the expert settings and routing by hand. The panels this domain adds to forum pages are in
+``panels`` (page slots)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.services import find_user
 from app.db import utcnow
@@ -24,12 +17,13 @@ from app.experts.forms import DeclineForm, ExpertSettingsForm, RouteForm
 from app.experts.models import TagInterest
 from app.extensions import db
 from app.forum import access
-from app.forum.forms import copy_errors
 from app.forum.queries import question_page
+from app.forum.routes.pages import get_question, render_question_page
 from app.forum.services.common import require_visible
-from app.forum.web import get_question, login_required, question_url, render_question_page
+from app.forum.urls import question_url
 from app.markup import normalize_tag
 from app.notifications import services as notifications
+from app.web import copy_errors, login_required
 
 bp = Blueprint("experts", __name__)
 MAX_QUERY = 200
@@ -73,7 +67,6 @@ def notification_list():
 @login_required
 def mark_read():
     marked = notifications.mark_read(db.session, _me().id)
-    db.session.commit()
     flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", marked)
           if marked else _("Nothing new to mark as read."), "success")
     return redirect(url_for(".notification_list"), 303)
@@ -96,7 +89,6 @@ def decline(question_id: int):
         db.session.rollback()
         flash(str(err.detail), "error")
         return redirect(_back_to(question, form.origin.data), 303)
-    db.session.commit()
     flash(_("You declined the question. It was passed on to someone else.") if passed_to
           else _("You declined the question. Nobody else can be asked right now."), "success")
     return redirect(_back_to(question, form.origin.data), 303)
@@ -118,7 +110,6 @@ def route_by_hand(question_id: int):
         db.session.rollback()
         flash(str(err.detail), "error")
         return redirect(_back_to(question, "question"), 303)
-    db.session.commit()
     flash(_("%(name)s was asked to answer this question.", name=user.display_name), "success")
     return redirect(_back_to(question, "question"), 303)
 
@@ -141,9 +132,8 @@ def _refuse(question, form, err: Invalid, which: str):
         form.form_errors.append(str(err.detail))
     if which == "decline" and form.origin.data != "question":
         return _inbox(422, form, question.id)
-    g.experts_forms = {which: form}  # picked up by routing_panel() below while the page renders
     return render_question_page(question_page(db.session, question.id, current_user), 422,
-                                error_anchor="routing")
+                                slot_forms={which: form}, error_anchor="routing")
 
 
 # --- expert settings --------------------------------------------------------------------------
@@ -193,44 +183,5 @@ def settings():
         db.session.rollback()
         copy_errors(form, errors)
         return render_template("experts/settings.html", form=form), 422
-    db.session.commit()
     flash(_("Your expert settings are saved."), "success")
     return redirect(url_for(".settings"), 303)
-
-
-# --- what other pages show ----------------------------------------------------------------------
-
-@bp.app_template_global()
-def unread_notifications() -> int | None:
-    """The header's unread count: one query per request, none for visitors. None when the
-    database cannot answer (the error page must still render)."""
-    if not current_user.is_authenticated:
-        return None
-    if "experts_unread" not in g:
-        try:
-            g.experts_unread = notifications.unread_count(db.session, current_user.id)
-        except SQLAlchemyError:
-            g.experts_unread = None
-    return g.experts_unread
-
-
-@bp.app_template_global()
-def routing_panel(question) -> Markup:
-    """The question page's "Routing" panel (moderators) or "Why you were asked" (a person it
-    was routed to); empty for everyone else."""
-    panel = viewmodels.routing_panel(db.session, question, current_user)
-    if panel is None:
-        return Markup("")
-    forms = g.get("experts_forms", {})
-    return Markup(render_template(
-        "experts/_routing_panel.html", panel=panel,
-        decline=forms.get("decline") or DeclineForm(formdata=None, origin="question"),
-        route_form=forms.get("route") or RouteForm(formdata=None)))
-
-
-@bp.app_template_global()
-def expertise_section(user) -> Markup:
-    """The user page's "Expertise": tags with visible evidence, and declared tags."""
-    return Markup(render_template("experts/_expertise.html", expertise=viewmodels.expertise(db.session, user,
-                                                                                             current_user),
-                                  person=user))
