@@ -1,18 +1,49 @@
 """Shared fixtures: a fresh SQLite database file per test, user and login helpers."""
 from __future__ import annotations
 
+import contextvars
 import itertools
+import sys
+from pathlib import Path
 
 import pytest
-from flask import g, request_started
+from flask import Flask
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.accounts import services as accounts
 from app.extensions import db as _db
 from config import TestingConfig
 
+# tests/factories.py (shared test factories) is importable from every test module.
+sys.path.insert(0, str(Path(__file__).parent))
 _counter = itertools.count(1)
 PASSWORD = "correct-horse-9"
+
+
+class RequestScopedClient(FlaskClient):
+    """A test client whose requests each get a fresh app context, ``g`` and database session,
+    as on a real server, while the test keeps its own context for direct database access.
+
+    Flask reuses an app context that is already pushed; the test's is hidden from the request
+    by running it in a copy of the context where Flask's context variables are unset. The
+    test's session commits first, so what the test wrote is what the request reads, and its
+    objects reload afterwards, so the test reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        from flask.globals import _cv_app, _cv_request
+
+        def isolated():
+            _cv_app.set(None)
+            _cv_request.set(None)
+            return super(RequestScopedClient, self).open(*args, **kwargs)
+        if self.application.extensions.get("sqlalchemy") is not None and _cv_app.get(None) is not None:
+            _db.session.commit()
+        return contextvars.copy_context().run(isolated)
+
+
+# Every app the suite creates (module-level app fixtures included) gets the client above.
+Flask.test_client_class = RequestScopedClient
 
 
 @pytest.fixture
@@ -23,26 +54,6 @@ def app(tmp_path):
         yield app
         _db.session.remove()
         _db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_g(request):
-    """Give every test-client request an empty ``g``, as a real server does.
-
-    The ``app`` fixture keeps one app context pushed for the whole test and Flask reuses it for
-    test-client requests, so without this flask-login's cached user and flask-babel's locale
-    would leak from one request into the next."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    app = request.getfixturevalue("app")
-
-    def clear(_sender, **_extra):
-        vars(g._get_current_object()).clear()
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -6,33 +6,21 @@ import re
 
 from sqlalchemy import event
 
+import factories
+from factories import sign_in, sign_out  # noqa: F401  (re-exported for the page tests)
+
 from app.extensions import db
-from app.forum import services
 
 
-def sign_in(client, user) -> None:
-    """Log ``user`` in through the session (no password hashing, no login rate limit)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-
-
-def sign_out(client) -> None:
-    with client.session_transaction() as session:
-        session.pop("_user_id", None)
-
-
+# The shared factories (tests/factories.py), under the names these page tests use; the ask/
+# answer defaults read like a call-centre PIN question.
 def ask(user, title="How do I reset a card PIN by phone?", body="The customer forgot the PIN.",
         tags=("cards",), **kwargs):
-    question = services.ask_question(db.session, title=title, body=body, tags=list(tags), by=user, **kwargs)
-    db.session.commit()
-    return question
+    return factories.ask(user, title=title, body=body, tags=tags, **kwargs)
 
 
 def answer(question, user, body="Use the IVR menu, option 3, after verification."):
-    posted = services.post_answer(db.session, question, body=body, by=user)
-    db.session.commit()
-    return posted
+    return factories.answer(question, user, body=body)
 
 
 def text(response) -> str:

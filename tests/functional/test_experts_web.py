@@ -6,6 +6,7 @@ import html
 import re
 from types import SimpleNamespace
 
+import factories
 import pytest
 from forum_pages_support import field_error, sign_in, sign_out, text
 from sqlalchemy import select
@@ -13,25 +14,19 @@ from sqlalchemy import select
 from app.experts.models import ExpertProfile, RoutingCandidate, RoutingDecision
 from app.experts.queries import interests_of
 from app.extensions import db
-from app.forum import services
 from app.notifications.models import Notification
 
 PIN_ANSWER = "Use the PIN reset screen in the branch tool, then send a new PIN letter."
 
 
 def _ask(user, title: str, tags=("cards",), visibility: str = "public"):
-    question = services.ask_question(db.session, title=title, body="The customer forgot the PIN, what now?",
-                                     tags=list(tags), by=user, visibility=visibility)
-    db.session.commit()  # routing runs after the commit (JOBS_MODE=inline in tests)
-    return question
+    # Routing runs after the commit (JOBS_MODE=inline in tests).
+    return factories.ask(user, title=title, body="The customer forgot the PIN, what now?", tags=tags,
+                         visibility=visibility)
 
 
 def _answered(asker, expert, title: str, visibility: str = "public", body: str = PIN_ANSWER):
-    question = _ask(asker, title, visibility=visibility)
-    reply = services.post_answer(db.session, question, body=body, by=expert)
-    db.session.commit()
-    services.accept_answer(db.session, reply, by=asker)
-    db.session.commit()
+    factories.answer(_ask(asker, title, visibility=visibility), expert, body=body, accept=True)
 
 
 def _decision(question) -> RoutingDecision:

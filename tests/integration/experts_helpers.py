@@ -6,8 +6,9 @@ import itertools
 from sqlalchemy import select
 
 from app.experts.models import RoutingDecision
+import factories
+
 from app.extensions import db
-from app.forum import services
 
 _n = itertools.count(1)
 
@@ -15,27 +16,19 @@ _n = itertools.count(1)
 def ask(user, title: str | None = None, tags=("cards",), visibility: str = "public", team=None, body: str = ""):
     """Ask and commit (routing runs after the commit, inline in tests); returns the question."""
     n = next(_n)
-    question = services.ask_question(db.session, title=title or f"Question number {n} about things",
-                                     body=body or f"Body of question {n}, long enough.", tags=list(tags),
-                                     by=user, visibility=visibility, team=team)
-    db.session.commit()
-    return question
+    return factories.ask(user, title=title or f"Question number {n} about things",
+                         body=body or f"Body of question {n}, long enough.", tags=tags, visibility=visibility,
+                         team=team)
 
 
 def answer(question, user, body: str = "", accept: bool = False):
-    a = services.post_answer(db.session, question, body=body or f"An answer {next(_n)} with enough text.", by=user)
-    db.session.commit()
-    if accept:
-        services.accept_answer(db.session, a, by=question.author)
-        db.session.commit()
-    return a
+    return factories.answer(question, user, body=body or f"An answer {next(_n)} with enough text.", accept=accept)
 
 
 def history(expert, asker, tags=("cards",), n: int = 3, text: str = "", accept: bool = True, **kw):
     """``expert`` answers ``n`` of ``asker``'s questions in ``tags`` (accepted)."""
     for _ in range(n):
-        q = ask(asker, tags=tags, **kw)
-        answer(q, expert, body=text, accept=accept)
+        answer(ask(asker, tags=tags, **kw), expert, body=text, accept=accept)
 
 
 def decision(question) -> RoutingDecision | None:

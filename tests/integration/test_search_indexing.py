@@ -1,5 +1,6 @@
 """The index follows the forum: changes made through the services show in the very next
 search after commit, and nothing is indexed for a transaction that rolled back."""
+import factories
 import pytest
 
 from app.forum import services
@@ -19,10 +20,7 @@ def ids(db, q, user=None, **filters):
 
 
 def ask(db, by, title="Frozen debit card after wrong PINs", **kw):
-    q = services.ask_question(db.session, title=title, body="The card was frozen after 3 wrong PINs.",
-                              tags=["cards"], by=by, **kw)
-    db.session.commit()
-    return q
+    return factories.ask(by, title=title, body="The card was frozen after 3 wrong PINs.", **kw)
 
 
 def test_ask_edit_close_delete_show_at_once(db, people):

@@ -185,7 +185,7 @@ def compiled_translations(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def app(tmp_path, compiled_translations):
-    """The suite's app (tests/conftest.py; its fresh_g fixture applies to this one too),
+    """The suite's app (tests/conftest.py: each test-client request gets its own app context),
     reading the freshly compiled catalogs."""
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}",
                      BABEL_TRANSLATION_DIRECTORIES=str(compiled_translations))
