@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -68,6 +69,12 @@ class Config:
     # Background work (routing after a question is asked): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI).
     JOBS_MODE = _env("JOBS_MODE", "thread")
+
+    # --- Sessions, login throttling, request guards, headers, public origin ------------------
+    # (app/accounts/auth.py, app/accounts/throttle.py, app/security.py)
+    # "Keep me logged in" lasts this long, and the user loader refuses any login (session or
+    # remember-me cookie) older than this, whatever the browser kept.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(_env("REMEMBER_DAYS", "30")))
 
 
 class DevelopmentConfig(Config):

@@ -65,6 +65,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    # Logging out ends every session of the user, on every device (issue 8: sessions that
+    # can be ended), not only this browser's.
+    if current_user.is_authenticated:
+        accounts.end_sessions(_me(), by=_me())
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(HOME)
@@ -118,12 +123,19 @@ def password():
     if not form.validate_on_submit():
         return _page("accounts/password.html", form)
     try:
-        accounts.change_password(_me(), form.current_password.data, form.new_password.data)
+        accounts.change_password(_me(), form.current_password.data, form.new_password.data,
+                                 revoke_tokens=form.revoke_tokens.data)
         db.session.commit()
     except Invalid as err:
         return _refused("accounts/password.html", form, err)
-    flash(_("Your password is changed."), "success")
+    # Every session ended with the change; this browser goes on under the new identity.
+    login_user(_me(), remember=_remembered())
+    flash(_("Your password is changed. You are logged out everywhere else."), "success")
     return redirect(url_for(".settings"))
+
+
+def _remembered() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 @bp.route("/settings/tokens", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from app.forum import services
 def sign_in(client, user) -> None:
     """Log ``user`` in through the session (no password hashing, no login rate limit)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_session_identity()  # what login_user stores (app.accounts.auth)
         session["_fresh"] = True
 
 
