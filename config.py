@@ -75,6 +75,19 @@ class Config:
     # "Keep me logged in" lasts this long, and the user loader refuses any login (session or
     # remember-me cookie) older than this, whatever the browser kept.
     REMEMBER_COOKIE_DURATION = timedelta(days=int(_env("REMEMBER_DAYS", "30")))
+    # Failed logins allowed in a sliding window before that way in is refused with 429; the
+    # rules are in app/accounts/throttle.py. Per address counts browsers that have never
+    # logged in to the account they try: a call centre behind one NAT keeps logging in.
+    LOGIN_FAILURES_PER_IP = _env("LOGIN_FAILURES_PER_IP", "50 per 10 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT_IP = _env("LOGIN_FAILURES_PER_ACCOUNT_IP", "10 per 5 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT = _env("LOGIN_FAILURES_PER_ACCOUNT", "30 per 15 minutes")
+    LOGIN_FAILURES_PER_DEVICE = _env("LOGIN_FAILURES_PER_DEVICE", "10 per 15 minutes")
+    LOGIN_DEVICE_DAYS = int(_env("LOGIN_DEVICE_DAYS", "180"))  # life of the known-device cookie
+    # Rate-limit storage down (Redis): count in this process's memory, with a logged warning,
+    # rather than answer 500; a short timeout so a hung Redis does not hang every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                 if RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {})
 
 
 class DevelopmentConfig(Config):

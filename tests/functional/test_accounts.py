@@ -135,7 +135,7 @@ def test_login_is_rate_limited(client, make_user, login):
                            ).status_code == 200
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 429
-    assert "Too many attempts" in _text(response) and f'value="{user.username}"' in _text(response)
+    assert "Too many failed attempts" in _text(response) and f'value="{user.username}"' in _text(response)
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/settings").status_code == 302  # even the right password waits
     assert client.get("/login").status_code == 200  # the page itself is not limited
