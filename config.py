@@ -88,6 +88,16 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
                                  if RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {})
+    # The origin absolute URLs use (API Location headers, links in mail), e.g.
+    # https://qa.bank.example. Set, it also becomes SERVER_NAME and, unless TRUSTED_HOSTS is
+    # given (comma-separated host names), the only Host accepted (others get 400).
+    PUBLIC_URL = _env("PUBLIC_URL")
+    TRUSTED_HOSTS = [h.strip() for h in _env("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    # Image sources allowed by the Content-Security-Policy besides this site and data: URIs
+    # (space-separated, e.g. "https://i.stack.imgur.com" for imported posts). Default: none, so
+    # an image in a post cannot tell an outside server who reads it.
+    CSP_IMG_SOURCES = _env("CSP_IMG_SOURCES", "")
+    HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # production only (app/security.py)
 
 
 class DevelopmentConfig(Config):

@@ -107,3 +107,6 @@ def _register_hooks(app: Flask) -> None:
         token = g.pop("_write_token", None)
         if token is not None:
             write_intent.reset(token)
+
+    from app import security
+    security.init_app(app)  # request guards, security headers, public origin (app/security.py)
