@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -68,6 +69,35 @@ class Config:
     # Background work (routing after a question is asked): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI).
     JOBS_MODE = _env("JOBS_MODE", "thread")
+
+    # --- Sessions, login throttling, request guards, headers, public origin ------------------
+    # (app/accounts/auth.py, app/accounts/throttle.py, app/security.py)
+    # "Keep me logged in" lasts this long, and the user loader refuses any login (session or
+    # remember-me cookie) older than this, whatever the browser kept.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(_env("REMEMBER_DAYS", "30")))
+    # Failed logins allowed in a sliding window before that way in is refused with 429; the
+    # rules are in app/accounts/throttle.py. Per address counts browsers that have never
+    # logged in to the account they try: a call centre behind one NAT keeps logging in.
+    LOGIN_FAILURES_PER_IP = _env("LOGIN_FAILURES_PER_IP", "50 per 10 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT_IP = _env("LOGIN_FAILURES_PER_ACCOUNT_IP", "10 per 5 minutes")
+    LOGIN_FAILURES_PER_ACCOUNT = _env("LOGIN_FAILURES_PER_ACCOUNT", "30 per 15 minutes")
+    LOGIN_FAILURES_PER_DEVICE = _env("LOGIN_FAILURES_PER_DEVICE", "10 per 15 minutes")
+    LOGIN_DEVICE_DAYS = int(_env("LOGIN_DEVICE_DAYS", "180"))  # life of the known-device cookie
+    # Rate-limit storage down (Redis): count in this process's memory, with a logged warning,
+    # rather than answer 500; a short timeout so a hung Redis does not hang every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                 if RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {})
+    # The origin absolute URLs use (API Location headers, links in mail), e.g.
+    # https://qa.bank.example. Set, it also becomes SERVER_NAME and, unless TRUSTED_HOSTS is
+    # given (comma-separated host names), the only Host accepted (others get 400).
+    PUBLIC_URL = _env("PUBLIC_URL")
+    TRUSTED_HOSTS = [h.strip() for h in _env("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+    # Image sources allowed by the Content-Security-Policy besides this site and data: URIs
+    # (space-separated, e.g. "https://i.stack.imgur.com" for imported posts). Default: none, so
+    # an image in a post cannot tell an outside server who reads it.
+    CSP_IMG_SOURCES = _env("CSP_IMG_SOURCES", "")
+    HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # production only (app/security.py)
 
 
 class DevelopmentConfig(Config):

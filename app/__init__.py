@@ -99,5 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from app import db
 
+    from app import security
+    security.init_app(app)  # request guards, security headers, public origin (app/security.py)
     # Last: every view registered above becomes one unit of work.
     db.init_app(app)

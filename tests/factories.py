@@ -75,7 +75,7 @@ def make_team(slug: str, name: str | None = None) -> Team:
 def sign_in(client, user) -> None:
     """Log ``user`` in through the session cookie (no password hashing, no login rate limit)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = user.get_session_identity()  # what login_user stores (app.accounts.auth)
         session["_fresh"] = True
 
 

@@ -57,6 +57,11 @@ class PasswordForm(FlaskForm):
         description=_l("At least %(n)d characters.", n=MIN_PASSWORD))
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(_l("Repeat the new password.")), EqualTo("new_password", _l("The two passwords differ."))])
+    # Off by default: scripts and integrations keep working unless the user asks otherwise.
+    revoke_tokens = BooleanField(
+        _l("Also revoke my API tokens"),
+        description=_l("Programs that use your tokens will have to be given new ones. Other browsers "
+                       "are logged out in any case."))
 
 
 class TokenForm(FlaskForm):

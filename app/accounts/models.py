@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -38,6 +39,9 @@ class User(UserMixin, Base):
     about_html: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[int] = mapped_column(Integer, default=0)
     is_active_account: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    # Part of every login's identity (see get_id): changing it ends every session, remember-me
+    # cookie and socket opened before. Bumped by logout, password change and deactivation.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Users imported from a Stack Exchange dump: they cannot log in (no password).
@@ -50,6 +54,16 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.is_active_account
+
+    def get_id(self) -> str:
+        """``"<id>:<session_version>"``: an identity that dies when the version changes."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def get_session_identity(self) -> str:
+        """What a login stores in the session and the remember-me cookie (flask-login's
+        ``id_attribute``): ``get_id()`` plus the login's issue time in epoch seconds, so the
+        user loader can also refuse a login older than ``REMEMBER_COOKIE_DURATION``."""
+        return f"{self.get_id()}:{int(time.time())}"
 
     @property
     def role_enum(self) -> Role:

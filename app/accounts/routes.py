@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from app.accounts import services as accounts
 from app.accounts.forms import LoginForm, PasswordForm, RegisterForm, SettingsForm, TokenForm
 from app.accounts.queries import list_tokens
 from app.accounts.redirects import safe_next
+from app.accounts.throttle import login_throttle
 from app.errors import Invalid
 from app.web import copy_errors
 from app.extensions import db, limiter
@@ -20,8 +22,16 @@ from app.extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 HOME = "/"
-# POSTs that guess or create credentials; the limit is per client address.
-_credential_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+
+
+# POSTs that create accounts or guess the current password: per user when logged in, else per
+# address. Logins have their own throttle (app/accounts/throttle.py).
+def _credential_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{get_remote_address()}"
+
+
+_credential_limit = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_credential_key,
+                                  methods=["POST"])
 
 
 def _page(template: str, form, **context):
@@ -46,25 +56,47 @@ def _me():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@_credential_limit
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(safe_next(form.next.data, HOME))
     if not form.validate_on_submit():
         return _page("accounts/login.html", form)
+    guard = login_throttle()  # rules: app/accounts/throttle.py
+    attempt = guard.attempt(form.username.data)
+    refusal = guard.refusal(attempt)
+    if refusal is not None:
+        return _throttled(form, refusal)
     user = accounts.authenticate(db.session, form.username.data, form.password.data)
     if user is None:
+        guard.failed(attempt)
         # One message for "no such user" and "wrong password": names must not leak. 200, as the form was fine.
         form.form_errors.append(_("The username or password is incorrect."))
         return render_template("accounts/login.html", form=form), 200
     accounts.record_login(user)
     login_user(user, remember=form.remember.data)
-    return redirect(safe_next(form.next.data, HOME))
+    response = redirect(safe_next(form.next.data, HOME))
+    guard.succeeded(attempt, response)
+    return response
+
+
+def _throttled(form: LoginForm, refusal):
+    """The login form again, with what was typed (never the password), why, and 429."""
+    form.form_errors.append(ngettext(
+        "Too many failed attempts to log in. Please wait %(num)d minute and try again.",
+        "Too many failed attempts to log in. Please wait %(num)d minutes and try again.",
+        refusal.minutes))
+    response = make_response(render_template("accounts/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @bp.post("/logout")
 def logout():
+    # Logging out ends every session of the user, on every device (issue 8: sessions that
+    # can be ended), not only this browser's.
+    if current_user.is_authenticated:
+        accounts.end_sessions(_me(), by=_me())
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(HOME)
@@ -116,11 +148,18 @@ def password():
     if not form.validate_on_submit():
         return _page("accounts/password.html", form)
     try:
-        accounts.change_password(_me(), form.current_password.data, form.new_password.data)
+        accounts.change_password(_me(), form.current_password.data, form.new_password.data,
+                                 revoke_tokens=form.revoke_tokens.data)
     except Invalid as err:
         return _refused("accounts/password.html", form, err)
-    flash(_("Your password is changed."), "success")
+    # Every session ended with the change; this browser goes on under the new identity.
+    login_user(_me(), remember=_remembered())
+    flash(_("Your password is changed. You are logged out everywhere else."), "success")
     return redirect(url_for(".settings"))
+
+
+def _remembered() -> bool:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
 
 
 @bp.route("/settings/tokens", methods=["GET", "POST"])

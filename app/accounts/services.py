@@ -4,17 +4,20 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import signals
 from app.accounts.models import ApiToken, Role, Team, TeamMembership, User
-from app.db import utcnow
+from app.db import after_commit, session_of, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.markup import slugify
+from app.web import MAX_ROW_ID
 
 USERNAME_RE = re.compile(r"^[\w.-]{3,64}$", re.UNICODE)
 MIN_PASSWORD = 8
@@ -84,11 +87,47 @@ def record_login(user: User) -> None:
     user.last_seen_at = utcnow()
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def end_sessions(user: User, *, by: User | None) -> None:
+    """End every browser session, remember-me cookie and socket of ``user`` opened so far, by
+    changing the session version their identities carry (see app.accounts.auth). The caller's
+    own browser must log in again to stay logged in. Sends ``sessions_ended``.
+
+    A plain read-increment-write: two bumps racing may both write the same number, which still
+    differs from every identity issued before either, so nothing survives that should not.
+    """
+    user.session_version = (user.session_version or 0) + 1
+    signals.sessions_ended.send(user, by=by)
+
+
+def change_password(user: User, current: str, new: str, *, revoke_tokens: bool = False) -> None:
+    """Set a new password after checking the current one; ends the user's other sessions
+    (``end_sessions``) and, with ``revoke_tokens``, revokes their API tokens too.
+    Raises Invalid (``current_password``, ``new_password``)."""
     if not user.password_hash or not check_password_hash(user.password_hash, current or ""):
         raise Invalid(errors={"current_password": _l("The current password is wrong.")})
     _check_password_rules(new, "new_password")
     user.password_hash = _hash_password(new)
+    end_sessions(user, by=user)
+    if revoke_tokens:
+        live = session_of(user).scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                ApiToken.revoked_at.is_(None)))
+        for row in list(live):
+            _revoke(row, by=user)
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Deactivate (or reactivate) an account; site admins only. A deactivated user cannot log
+    in, their sessions end at once (``end_sessions``) and their API tokens stop working.
+    Raises Forbidden, or Invalid when an admin would deactivate themselves."""
+    if not by.is_admin:
+        raise Forbidden()
+    if user.id == by.id and not active:
+        raise Invalid(errors={"is_active": _l("You cannot deactivate your own account.")})
+    if user.is_active_account == active:
+        return
+    user.is_active_account = active
+    if not active:
+        end_sessions(user, by=by)
 
 
 def update_settings(user: User, *, display_name: str, locale: str | None, languages) -> None:
@@ -117,19 +156,67 @@ def create_token(session: Session, user: User, name: str = "default") -> tuple[A
     return row, plaintext
 
 
+# A token's last use is recorded at most this often, so reading through the API does not
+# turn every request into a write.
+TOKEN_USE_INTERVAL = timedelta(minutes=1)
+
+
 def user_for_token(session: Session, plaintext: str) -> User | None:
+    """The active owner of a live token, or None. Notes the use (``last_used_at``) at most once
+    per ``TOKEN_USE_INTERVAL``: never in the caller's transaction (a GET must not write) but in
+    a job queued once that transaction commits."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext or ""),
                                                 ApiToken.revoked_at.is_(None)))
     if row is None or not row.user.is_active:
         return None
+    _note_token_use(session, row)
     return row.user
 
 
+def _note_token_use(session: Session, row: ApiToken) -> None:
+    now = utcnow()
+    if row.last_used_at is not None and now - row.last_used_at < TOKEN_USE_INTERVAL:
+        return
+    # One pending stamp per token and interval in this process: a burst of requests before
+    # the first stamp lands would otherwise queue one job each.
+    marks = current_app.extensions.setdefault("token_use_marks", {})
+    mark = marks.get(row.id)
+    if mark is not None and timedelta(0) <= now - mark < TOKEN_USE_INTERVAL:
+        return
+    if len(marks) > 10_000:
+        marks.clear()
+    marks[row.id] = now
+    after_commit(session, _queue_token_stamp, row.id, now)
+
+
+def _queue_token_stamp(token_id: int, when: datetime) -> None:
+    from app.jobs import enqueue
+
+    enqueue(stamp_token_use, token_id, when)
+
+
+def stamp_token_use(session: Session, token_id: int, when: datetime) -> None:
+    """Job: record that the token was used at ``when``, unless a stamp less than
+    ``TOKEN_USE_INTERVAL`` older already is there (another worker's, say)."""
+    session.execute(update(ApiToken).where(
+        ApiToken.id == token_id,
+        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= when - TOKEN_USE_INTERVAL),
+    ).values(last_used_at=when))
+
+
 def revoke_token(session: Session, token_id: int, *, by: User) -> None:
-    row = session.get(ApiToken, token_id)
+    """Revoke the token (its owner or a site admin); NotFound for anyone else or no such token.
+    Sends ``token_revoked`` the first time."""
+    row = session.get(ApiToken, token_id) if 0 < token_id <= MAX_ROW_ID else None
     if row is None or (row.user_id != by.id and not by.is_admin):
         raise NotFound()
-    row.revoked_at = row.revoked_at or utcnow()
+    _revoke(row, by=by)
+
+
+def _revoke(row: ApiToken, *, by: User) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        signals.token_revoked.send(row, by=by)
 
 
 # --- teams and roles (admin) ----------------------------------------------------

@@ -3,11 +3,14 @@ password change, language setting, API tokens and CSRF."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
+from flask_login.utils import encode_cookie
 
+from app import signals
 from app.accounts.models import ApiToken, User
 
 
@@ -132,7 +135,7 @@ def test_login_is_rate_limited(client, make_user, login):
                            ).status_code == 200
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 429
-    assert "Too many attempts" in _text(response) and f'value="{user.username}"' in _text(response)
+    assert "Too many failed attempts" in _text(response) and f'value="{user.username}"' in _text(response)
     assert int(response.headers["Retry-After"]) > 0
     assert client.get("/settings").status_code == 302  # even the right password waits
     assert client.get("/login").status_code == 200  # the page itself is not limited
@@ -284,3 +287,125 @@ def test_csrf_refuses_login_and_logout_without_token(app, client, make_user):
     token = _csrf(_text(client.get("/settings")))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/settings").status_code == 302
+
+
+# --- sessions that can be ended (issue 8, section 2) ----------------------------------------------
+
+def _logged_in(app, user, **extra):
+    browser = app.test_client()
+    response = browser.post("/login", data={"username": user.username, "password": PASSWORD, **extra})
+    assert response.status_code == 302
+    return browser
+
+
+def test_logout_elsewhere_refuses_the_old_session_cookie(app, make_user):
+    user = make_user()
+    laptop, phone = _logged_in(app, user), _logged_in(app, user)
+    assert phone.get("/settings").status_code == 200
+    assert laptop.post("/logout").status_code == 302
+    # The phone never logged out, but its cookie carries the identity logout ended.
+    assert phone.get("/settings").status_code == 302
+    assert _logged_in(app, user).get("/settings").status_code == 200  # a new login works
+
+
+def test_copied_session_cookie_is_refused_after_logout(app, make_user):
+    user = make_user()
+    owner = _logged_in(app, user)
+    stolen = owner.get_cookie("session")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen.value, domain=stolen.domain)
+    assert thief.get("/settings").status_code == 200  # a copied cookie works until...
+    owner.post("/logout")
+    assert thief.get("/settings").status_code == 302  # ...its owner logs out
+
+
+def test_remember_cookie_is_refused_after_a_password_change(app, make_user):
+    user = make_user()
+    remembered = _logged_in(app, user, remember="y").get_cookie("remember_token")
+    changer = _logged_in(app, user, remember="y")
+    response = changer.post("/settings/password", data={
+        "current_password": PASSWORD, "new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert response.status_code == 302
+
+    old = app.test_client()
+    old.set_cookie("remember_token", remembered.value, domain=remembered.domain)
+    assert old.get("/settings").status_code == 302
+    # The browser that changed the password stays logged in, with a new remember-me cookie.
+    assert changer.get("/settings").status_code == 200
+    renewed = changer.get_cookie("remember_token")
+    assert renewed is not None and renewed.value != remembered.value
+    again = app.test_client()
+    again.set_cookie("remember_token", renewed.value, domain=renewed.domain)
+    assert again.get("/settings").status_code == 200
+
+
+def test_remember_me_lasts_thirty_days_and_differs_per_login(app, make_user):
+    user = make_user()
+    first = _logged_in(app, user, remember="y").get_cookie("remember_token")
+    assert first.max_age is None or first.max_age <= 30 * 86400
+    assert first.expires.timestamp() - time.time() <= 30 * 86400 + 60
+    time.sleep(1.1)  # identities carry their issue time in seconds
+    second = _logged_in(app, user, remember="y").get_cookie("remember_token")
+    assert second.value != first.value
+
+
+def test_logins_older_than_the_remember_duration_are_refused(app, make_user):
+    """The server checks the age itself: a cookie a browser (or a thief) kept past its expiry
+    does not log anyone in."""
+    user = make_user()
+    month = app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
+    for age, expected in ((month - 3600, 200), (month + 3600, 302)):
+        browser = app.test_client()
+        with browser.session_transaction() as sess:
+            sess["_user_id"] = f"{user.get_id()}:{int(time.time() - age)}"
+        assert browser.get("/settings").status_code == expected, age
+        cookie = app.test_client()
+        cookie.set_cookie("remember_token", encode_cookie(f"{user.get_id()}:{int(time.time() - age)}"),
+                          domain="localhost")
+        assert cookie.get("/settings").status_code == expected, age
+
+
+def test_identities_from_before_session_versions_are_refused(app, make_user):
+    """Sessions and remember-me cookies that hold only the user id (made before the upgrade)
+    log nobody in; the stale remember cookie is deleted."""
+    user = make_user()
+    browser = app.test_client()
+    with browser.session_transaction() as sess:
+        sess["_user_id"] = str(user.id)
+    assert browser.get("/settings").status_code == 302
+    old = app.test_client()
+    old.set_cookie("remember_token", encode_cookie(str(user.id)), domain="localhost")
+    response = old.get("/settings")
+    assert response.status_code == 302
+    assert any(h.startswith("remember_token=;") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_password_change_can_also_revoke_the_api_tokens(app, make_user, token_for, db):
+    user = make_user()
+    bearer = token_for(user)
+    browser = _logged_in(app, user)
+    browser.post("/settings/password", data={
+        "current_password": PASSWORD, "new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+    assert app.test_client().get("/settings", headers=bearer).status_code == 200  # off by default
+
+    revoked = []
+    with signals.token_revoked.connected_to(lambda row, by: revoked.append((row.user_id, by.id))):
+        response = browser.post("/settings/password", data={
+            "current_password": "brand-new-pass", "new_password": "newer-pass-22", "confirm": "newer-pass-22",
+            "revoke_tokens": "y"})
+    assert response.status_code == 302
+    assert app.test_client().get("/settings", headers=bearer).status_code == 302
+    assert revoked == [(user.id, user.id)]
+    assert db.session.query(ApiToken).filter(ApiToken.revoked_at.is_(None)).count() == 0
+    assert browser.get("/settings").status_code == 200
+
+
+def test_ending_sessions_sends_sessions_ended(app, make_user):
+    user = make_user()
+    ended = []
+    with signals.sessions_ended.connected_to(lambda sender, by: ended.append((sender.id, by.id if by else None))):
+        browser = _logged_in(app, user)
+        browser.post("/settings/password", data={
+            "current_password": PASSWORD, "new_password": "brand-new-pass", "confirm": "brand-new-pass"})
+        browser.post("/logout")
+    assert ended == [(user.id, user.id), (user.id, user.id)]

@@ -77,7 +77,7 @@ def _session_login(app, client, user) -> str:
         token = generate_csrf()
         raw = session["csrf_token"]
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+        sess["_user_id"] = user.get_session_identity()  # what login_user stores
         sess["_fresh"] = True
         sess["csrf_token"] = raw
     return token
