@@ -13,7 +13,8 @@ Slots in use (the page that fills them, the context it passes):
   ``viewer``, ``forms`` (a failed form of the panel's own, by name, to show again).
 * ``question.answer`` (each answer of the question page, keyed by answer id): ``page``,
   ``viewer``.
-* ``user.sections`` (the user page): ``profile`` (``forum.viewmodels.UserProfile``), ``viewer``.
+* ``user.facts`` (the facts list of the user page, ``<div><dt>..</dt><dd>..</dd></div>`` items)
+  and ``user.sections`` (the user page): ``profile`` (``forum.viewmodels.UserProfile``), ``viewer``.
 
 A provider returns Markup (or None/"" for nothing); a keyed provider returns
 ``{key: Markup}``. Providers run in registration order, then by ``order``.

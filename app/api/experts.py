@@ -86,7 +86,7 @@ def decline_routing(question_id: int):
 
 
 @bp.post("/questions/<id:question_id>/routing")
-def route_routing(question_id: int):
+def add_routing_candidate(question_id: int):
     by, question = _visible_question(question_id)
     body = json_body()
     target = body.id_or_slug("user")
@@ -96,7 +96,7 @@ def route_routing(question_id: int):
     user = db.session.get(User, target) if isinstance(target, int) else find_user(db.session, target)
     if user is None:
         raise NotFound(_l("No such user."))
-    routing.route_by_hand(db.session, question, user, by=by)
+    routing.assign_by_hand(db.session, question, user, by=by)
     decision = queries.decision_for(db.session, question.id)
     return routing_json(decision, queries.visible_candidates(decision, by) or []), 201
 
@@ -193,7 +193,7 @@ PATHS.setdefault("/experts", {"get": read(
 PATHS.setdefault("/questions/{question_id}/routing", {
     "get": read("get_routing", "The routing decision: every candidate for moderators, only their own row "
                 "for a person it was routed to.", "Routing", tag="experts", params=[Q], errors=(401, 403, 404)),
-    "post": write("route_routing", "Moderators: ask one more person about the question.", tag="experts",
+    "post": write("add_routing_candidate", "Moderators: ask one more person about the question.", tag="experts",
                   params=[Q], body="RouteByHand", ok=(201, "Routing"))})
 PATHS.setdefault("/questions/{question_id}/routing/decline", {"post": write(
     "decline_routing", "Decline a question routed to you; it goes to the next candidate.", tag="experts",

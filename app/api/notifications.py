@@ -21,8 +21,10 @@ def list_notifications():
     user = require_login()
     after = max(int_arg("after", 0, maximum=MAX_ID), 0)
     limit = min(max(int_arg("limit", MAX_LIMIT), 1), MAX_LIMIT)
-    items = services.list_after(db.session, user.id, after, limit + 1)
-    return {"items": [services.to_json(n) for n in items[:limit]], "after": after, "has_more": len(items) > limit,
+    items = services.list_after(db.session, user.id, after, limit + 1)[:limit + 1]
+    subjects = services.visible_subjects(db.session, user.id, items[:limit])
+    return {"items": [services.to_json(n, subjects) for n in items[:limit]], "after": after,
+            "has_more": len(items) > limit,
             "unread": services.unread_count(db.session, user.id)}
 
 

@@ -41,10 +41,12 @@ def user_brief(user: User | None) -> dict | None:
     return {"id": user.id, "username": user.username, "display_name": user.display_name}
 
 
-def user_json(user: User) -> dict:
-    """A public profile. ``badges`` stays empty until the badges feature exists."""
+def user_json(user: User, points: int | None = None) -> dict:
+    """A public profile; ``points``: the total the caller may know (default: the cached one).
+    ``badges`` stays empty until the badges feature exists."""
     return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "role": user.role, "points": user.points, "badges": [], "created_at": iso(user.created_at),
+            "role": user.role, "points": user.points if points is None else points, "badges": [],
+            "created_at": iso(user.created_at),
             "about_html": user.about_html or ""}
 
 

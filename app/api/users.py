@@ -11,6 +11,7 @@ from app.api.serializers import iso, me_json, tag_json, user_brief, user_json
 from app.extensions import db
 from app.forum import queries
 from app.markup import normalize_tag
+from app.points.queries import visible_total
 
 
 @bp.get("/users/me")
@@ -20,7 +21,8 @@ def get_me():
 
 @bp.get("/users/<id:user_id>")
 def get_user(user_id: int):
-    return user_json(found(db.session.get(User, user_id), _l("No such user.")))
+    user = found(db.session.get(User, user_id), _l("No such user."))
+    return user_json(user, points=visible_total(db.session, user, viewer()))
 
 
 @bp.get("/users/<id:user_id>/answers")

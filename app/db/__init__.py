@@ -140,25 +140,44 @@ def writes(view: Callable) -> Callable:
 # --- the after-commit queue ---------------------------------------------------------------
 
 _QUEUE_KEY = "after_commit_queue"
+_READY_KEY = "after_commit_ready"
 
 
 def after_commit(session: Session, fn: Callable, *args, **kwargs) -> None:
-    """Run ``fn(*args, **kwargs)`` after ``session`` commits; dropped on rollback."""
+    """Run ``fn(*args, **kwargs)`` after ``session`` commits; dropped on rollback. ``fn`` may
+    read through ``session`` (in a new, reading transaction)."""
     session.info.setdefault(_QUEUE_KEY, []).append((fn, args, kwargs))
 
 
 @event.listens_for(Session, "after_commit")
-def _run_after_commit(session: Session) -> None:
+def _committed(session: Session) -> None:
     # SQLAlchemy also fires after_commit when a SAVEPOINT is released; the real transaction
     # (and SQLite's write lock) is still open then, so the queue waits for the outer commit.
     if session.in_nested_transaction():
         return
-    queue = session.info.pop(_QUEUE_KEY, [])
-    for fn, args, kwargs in queue:
-        try:
-            fn(*args, **kwargs)
-        except Exception:  # a failed side effect must not undo a committed unit
-            log.exception("after-commit task %r failed", fn)
+    queue = session.info.pop(_QUEUE_KEY, None)
+    if queue:
+        session.info[_READY_KEY] = queue
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_commit(session: Session, transaction) -> None:
+    # Run once the committed transaction has ended: inside after_commit the session refuses
+    # any SQL, and the tasks may need to read (a notification's subject, say).
+    if transaction.nested or transaction.parent is not None:
+        return
+    queue = session.info.pop(_READY_KEY, None)
+    if not queue:
+        return
+    # Side effects that read (a notification's subject, say) must not begin a writing
+    # transaction, which would hold SQLite's write gate until the request ends; jobs run
+    # inline begin their own unit with write intent.
+    with intent(False):
+        for fn, args, kwargs in queue:
+            try:
+                fn(*args, **kwargs)
+            except Exception:  # a failed side effect must not undo a committed unit
+                log.exception("after-commit task %r failed", fn)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -96,14 +96,14 @@ def decline(question_id: int):
 
 @bp.post("/questions/<id:question_id>/routing")
 @login_required
-def route_by_hand(question_id: int):
+def add_routing_candidate(question_id: int):
     question = require_visible(get_question(question_id), current_user)
     if not access.can_moderate(current_user):
         raise Forbidden(_l("Only moderators can route questions by hand."))
     form = RouteForm()
     try:
         user = _person(form)
-        routing.route_by_hand(db.session, question, user, by=_me())
+        routing.assign_by_hand(db.session, question, user, by=_me())
     except Invalid as err:
         return _refuse(question, form, err, "route")
     except Conflict as err:

@@ -4,7 +4,7 @@
 availability and load), stores the decision with every candidate's score and reasons, and
 notifies the best eligible ones. Never the asker, never someone who cannot see the question,
 nobody away or at a cap. ``decline_route`` passes the question on to the next eligible
-candidate; ``route_by_hand`` lets a moderator add someone. No commits here.
+candidate; ``assign_by_hand`` lets a moderator add someone. No commits here.
 """
 from __future__ import annotations
 
@@ -188,7 +188,7 @@ def _blocked(session: Session, user_ids, now: datetime, settings: Settings) -> s
 def _notify(session: Session, question: Question, candidate: RoutingCandidate, now: datetime, kind: str) -> None:
     candidate.state, candidate.notified_at = CandidateState.notified.value, now
     notify(session, candidate.user_id, kind, question_id=question.id,
-           payload={"title": question.title, "reasons": candidate.reasons, "rank": candidate.rank})
+           payload={"reasons": candidate.reasons, "rank": candidate.rank})
 
 
 def _pick(ranked: list[RoutingCandidate], blocked: set[int], count: int,
@@ -271,7 +271,7 @@ def decline_route(session: Session, question: Question, *, by: User, reason: str
     return chosen[0] if chosen else None
 
 
-def route_by_hand(session: Session, question: Question, user: User, *, by: User) -> RoutingCandidate:
+def assign_by_hand(session: Session, question: Question, user: User, *, by: User) -> RoutingCandidate:
     """A moderator asks ``user`` about ``question`` (caps do not apply: a person chose them).
 
     Forbidden for non-moderators; Invalid if ``user`` cannot see the question or asked it."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Team, User
 from app.errors import NotFound
 from app.forum import access, queries
 from app.forum.diffs import Chunk, diff_text, diff_words
-from app.forum.models import Answer, Question, Revision, Tag
+from app.forum.models import Answer, Question, QuestionTag, Revision, Tag
 from app.markup import normalize_tag
 from app.pagination import Page
 
@@ -45,9 +45,12 @@ def tag_directory(session: Session, viewer: User | None, *, search: str = "", so
                 per_page=per_page)
 
 
-def find_tag(session: Session, name: str) -> Tag:
+def find_tag(session: Session, name: str, viewer: User | None) -> Tag:
+    """The tag, or NotFound when it does not exist or is used only on questions ``viewer`` may
+    not see (a 200 would confirm internal vocabulary to an outsider)."""
     tag = session.scalar(select(Tag).where(Tag.name == normalize_tag(name)))
-    if tag is None:
+    if tag is None or not session.scalar(select(exists().where(
+            QuestionTag.tag_id == tag.id, QuestionTag.question_id == Question.id, access.visible_clause(viewer)))):
         raise NotFound(_l("No such tag."))
     return tag
 

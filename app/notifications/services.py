@@ -7,7 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.db import after_commit, utcnow
+from app.forum import access
+from app.forum.models import Question
+from app.forum.urls import question_url
 from app.notifications.models import Notification
 
 # Called after commit with the committed notifications; realtime registers its emitter here.
@@ -76,11 +80,28 @@ def mark_read(session: Session, user_id: int, up_to: int | None = None) -> int:
     return session.execute(stmt.values(read_at=utcnow())).rowcount or 0
 
 
-def to_json(note: Notification) -> dict:
-    """The public shape (API.md): the same in GET /api/v1/notifications and the Socket.IO event."""
+def visible_subjects(session: Session, user_id: int, notes) -> dict[int, Question]:
+    """The questions of ``notes`` that the user may see *now*, by id (one query for the user, one
+    for the questions). A notification keeps its subject's id, never a copy of what the subject
+    said: a question that became team-only, or a team the reader left, must not keep showing
+    its title in the list, the API or the socket event (``app.forum.access`` decides)."""
+    ids = {n.question_id for n in notes if n.question_id is not None}
+    if not ids:
+        return {}
+    user = session.get(User, user_id)
+    questions = session.scalars(select(Question).where(Question.id.in_(ids)))
+    return {q.id: q for q in questions if access.can_view(q, user)}
+
+
+def to_json(note: Notification, subjects: dict[int, Question]) -> dict:
+    """The public shape (API.md): the same in GET /api/v1/notifications and the Socket.IO event.
+    ``subjects``: :func:`visible_subjects` for the reader; a subject missing from it has no
+    title or url in the output."""
     payload = note.payload or {}
     created = note.created_at.replace(microsecond=0).isoformat() + "Z" if note.created_at else None
-    return {"id": note.id, "kind": note.kind, "question_id": note.question_id, "title": payload.get("title"),
-            "url": f"/questions/{note.question_id}" if note.question_id else None,
+    subject = subjects.get(note.question_id) if note.question_id is not None else None
+    return {"id": note.id, "kind": note.kind, "question_id": note.question_id,
+            "title": subject.title if subject is not None else None,
+            "url": question_url(subject) if subject is not None else None,
             "reasons": payload.get("reasons", []), "rank": payload.get("rank"),
             "created_at": created, "read": note.read_at is not None}

@@ -85,3 +85,20 @@ def verify(session: Session) -> list[Mismatch]:
 def ledger_sum(session: Session, user_id: int) -> int:
     return int(session.scalar(select(func.coalesce(func.sum(PointsEntry.amount), 0))
                               .where(PointsEntry.user_id == user_id)) or 0)
+
+
+def visible_total(session: Session, user: User, viewer) -> int:
+    """The user's points as ``viewer`` may know them.
+
+    The user and moderators see the cached total. Anyone else sees the sum of the entries
+    earned on questions they may see (and of entries tied to no question): a visitor's view
+    of an agent's profile must not count, and so reveal, activity on internal or team
+    questions. One aggregate query.
+    """
+    if getattr(viewer, "is_authenticated", False) and (viewer.id == user.id or access.can_moderate(viewer)):
+        return user.points
+    stmt = (select(func.coalesce(func.sum(PointsEntry.amount), 0))
+            .select_from(PointsEntry).outerjoin(Question, Question.id == PointsEntry.question_id)
+            .where(PointsEntry.user_id == user.id,
+                   PointsEntry.question_id.is_(None) | access.visible_clause(viewer)))
+    return int(session.scalar(stmt) or 0)

@@ -43,8 +43,10 @@ def test_shape_order_and_totals(api, cast, ledger):
     reversal = items[3]
     assert reversal["reverses_id"] == items[4]["id"] and items[4]["reverses_id"] is None
     assert {i["answer_id"] for i in items} == {public_answer.id, ledger[1].id}
-    profile = api.get(f"/users/{cast.member.id}").get_json()
-    assert profile["points"] == sum(i["amount"] for i in items) == 35
+    assert api.get(f"/users/{cast.member.id}", cast.member).get_json()["points"] == \
+        sum(i["amount"] for i in items) == 35
+    # An anonymous visitor's total counts public activity only (the +10 on the team answer is out).
+    assert api.get(f"/users/{cast.member.id}").get_json()["points"] == 25
 
 
 @pytest.mark.parametrize("who, sees_team_entry", [

@@ -129,21 +129,21 @@ def test_answering_closes_the_route(app, people):
     assert routing.open_loads(db.session, [people["expert"].id], utcnow(), 7) == {}
 
 
-def test_route_by_hand(app, make_user, people):
+def test_assign_by_hand(app, make_user, people):
     customer = make_user("customer")
     app.config["EXPERTS_NOTIFY"] = 0  # nobody is asked automatically: only by hand
     q = ask(people["asker"], visibility="internal")
     with pytest.raises(Forbidden):
-        routing.route_by_hand(db.session, q, people["expert"], by=people["other"])
+        routing.assign_by_hand(db.session, q, people["expert"], by=people["other"])
     with pytest.raises(Invalid):
-        routing.route_by_hand(db.session, q, customer, by=people["mod"])  # cannot see an internal question
+        routing.assign_by_hand(db.session, q, customer, by=people["mod"])  # cannot see an internal question
     with pytest.raises(Invalid):
-        routing.route_by_hand(db.session, q, people["asker"], by=people["mod"])
-    c = routing.route_by_hand(db.session, q, people["expert"], by=people["mod"])
+        routing.assign_by_hand(db.session, q, people["asker"], by=people["mod"])
+    c = routing.assign_by_hand(db.session, q, people["expert"], by=people["mod"])
     db.session.commit()
     assert c.state == "notified" and c.routed_by_id == people["mod"].id
     with pytest.raises(Conflict):
-        routing.route_by_hand(db.session, q, people["expert"], by=people["mod"])
+        routing.assign_by_hand(db.session, q, people["expert"], by=people["mod"])
 
 
 def test_cold_start_declared_expertise_is_ranked(app, make_user, people):

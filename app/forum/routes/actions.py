@@ -1,6 +1,6 @@
 """One-click actions: vote, accept, close/reopen/duplicate, delete/undelete, language.
 
-Each posts a small form, calls one service, commits and redirects back (303) with a flash
+Each posts a small form, calls one service and redirects back (303) with a flash
 message. The JavaScript enhancement calls the JSON API instead, but these posts must and
 do work on their own.
 """

@@ -56,7 +56,7 @@ def tags():
 
 @bp.get("/tags/<name>")
 def tag(name: str):
-    found = viewmodels.find_tag(db.session, name)
+    found = viewmodels.find_tag(db.session, name, current_user)
     if found.name != name:  # 'Credit Card' and full-width forms lead to the one tag page
         kept = {k: v for k, v in request.args.items() if k in ("sort", "page")}  # never _external & co.
         return redirect(url_for("forum.tag", name=found.name, **kept), 301)
@@ -71,8 +71,9 @@ def user(user_id: int):
     qpage, _ = paging(arg="qpage")
     apage, _ = paging(arg="apage")
     profile = viewmodels.user_profile(db.session, user_id, current_user, qpage=qpage, apage=apage)
+    facts = slots.fill("user.facts", profile=profile, viewer=current_user)
     sections = slots.fill("user.sections", profile=profile, viewer=current_user)
-    return render_template("forum/user.html", profile=profile, sections=sections)
+    return render_template("forum/user.html", profile=profile, facts=facts, sections=sections)
 
 
 @bp.get("/questions/<id:question_id>/revisions")

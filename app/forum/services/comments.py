@@ -38,8 +38,14 @@ def post_comment(session: Session, post: Question | Answer, *, body: str, by: Us
 
 
 def delete_comment(session: Session, comment: Comment | None, *, by: User) -> None:
+    """Soft-delete a comment (its author or a moderator). NotFound, never Forbidden, for a
+    comment on a post the user may not see: a 403 would confirm the hidden post exists."""
     by = require_user(by)
     if comment is None or comment.is_deleted:
+        raise NotFound()
+    parent = session.get(Question, comment.question_id) if comment.question_id else session.get(Answer, comment.answer_id)
+    if parent is None or (isinstance(parent, Question) and not access.can_view(parent, by)) or \
+            (isinstance(parent, Answer) and not access.can_view(parent.question, by)):
         raise NotFound()
     if not access.can_edit(comment, by):
         raise Forbidden(_l("Only the author or a moderator can delete this comment."))
