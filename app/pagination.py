@@ -31,19 +31,6 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
-def clamp_page(page, per_page, default_per_page: int = 20, max_per_page: int = 100) -> tuple[int, int]:
-    """Sanitise user-supplied paging numbers (anything unparsable falls back to defaults)."""
-    try:
-        page = max(1, int(page))
-    except (TypeError, ValueError):
-        page = 1
-    try:
-        per_page = min(max_per_page, max(1, int(per_page)))
-    except (TypeError, ValueError):
-        per_page = default_per_page
-    return page, per_page
-
-
 def paginate(session: Session, stmt: Select, page: int, per_page: int) -> Page:
     # Count with the statement's own FROM/WHERE but no selected columns: wrapping it in a
     # subquery would drag every column and eager-loaded join into the count.

@@ -55,7 +55,7 @@ def login_required(view):
         else:
             back = safe_next(request.form.get("next"), safe_referrer("/"))
         flash(_("Please log in to continue."), "info")
-        return redirect(url_for("accounts.login", next=back), 303)
+        return redirect(url_for("accounts.login", next=back), 303)  # after a POST too: a GET
     return wrapper
 
 
@@ -133,12 +133,14 @@ def _clamp(raw, default: int, low: int, high: int) -> int:
     return min(max(int(raw), low), high)
 
 
-def paging(per_page_default: int | None = None, arg: str = "page") -> tuple[int, int]:
-    """(page, per_page) from the query string, clamped to what the database can take."""
+def paging(per_page_default: int | None = None, arg: str = "page", source=None) -> tuple[int, int]:
+    """(page, per_page) from the query string (or ``source``, e.g. a posted form), clamped to
+    what the database can take; anything unparsable falls back to the defaults."""
     config = current_app.config
+    source = request.args if source is None else source
     default = per_page_default or config["PER_PAGE"]
-    return (_clamp(request.args.get(arg), 1, 1, MAX_PAGE),
-            _clamp(request.args.get("per_page"), default, 1, config["MAX_PER_PAGE"]))
+    return (_clamp(source.get(arg), 1, 1, MAX_PAGE),
+            _clamp(source.get("per_page"), default, 1, config["MAX_PER_PAGE"]))
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask import (Blueprint, current_app, flash, make_response, redirect, rende
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +16,7 @@ from app.accounts.queries import list_tokens
 from app.accounts.redirects import safe_next
 from app.accounts.throttle import login_throttle
 from app.errors import Invalid
-from app.web import copy_errors
+from app.web import copy_errors, login_required
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)

@@ -5,18 +5,17 @@ members of their own teams. Pages are guarded by ``app.admin.queries``, changes 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.accounts import services as accounts
-from app.web import copy_errors
+from app.web import copy_errors, login_required, paging
 from app.accounts.services import can_manage_team
 from app.admin import queries
 from app.admin.forms import ROLE_LABELS, MemberForm, RoleForm, TeamForm
 from app.errors import Invalid
 from app.extensions import db
-from app.pagination import clamp_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,8 +27,7 @@ def _me():
 def _list_args() -> tuple[str, int, int]:
     """Search text and page of the user list, from the query string or the posted form."""
     source = request.form if request.method == "POST" else request.args
-    page, per_page = clamp_page(source.get("page"), current_app.config["PER_PAGE"],
-                                max_per_page=current_app.config["MAX_PER_PAGE"])
+    page, per_page = paging(source=source)
     return source.get("q", "").strip()[:100], page, per_page
 
 

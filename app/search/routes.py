@@ -16,8 +16,7 @@ from app.db import writes
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.forum import access
-from app.web import login_required
-from app.pagination import clamp_page
+from app.web import login_required, paging
 from app.search import get_backend, service, synonyms
 from app.search.backend import Filters
 from app.search.models import Synonym
@@ -43,7 +42,7 @@ def _curator():
 @writes  # the search log
 def search():
     q = request.args.get("q", "")
-    page, per_page = clamp_page(request.args.get("page"), request.args.get("per_page"))
+    page, per_page = paging()
     filters, errors, detail = Filters(), {}, None
     try:
         filters = filters_from_args()

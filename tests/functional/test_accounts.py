@@ -92,7 +92,7 @@ def test_login_updates_last_seen_and_logout_needs_post(client, make_user, login,
     assert client.get("/settings").status_code == 200
     response = client.post("/logout")
     assert response.status_code == 302
-    assert client.get("/settings").status_code == 302
+    assert client.get("/settings").status_code == 303
 
 
 def test_remember_me_sets_a_long_lived_cookie_only_when_asked(app, make_user):
@@ -119,7 +119,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
         assert response.status_code == 200
         assert GENERIC_LOGIN_ERROR in html and f'value="{name}"' in html
         assert "not-it-at-all" not in html
-    assert client.get("/settings").status_code == 302
+    assert client.get("/settings").status_code == 303
 
 
 def test_empty_login_form_is_422_with_field_errors(client):
@@ -137,7 +137,7 @@ def test_login_is_rate_limited(client, make_user, login):
     assert response.status_code == 429
     assert "Too many failed attempts" in _text(response) and f'value="{user.username}"' in _text(response)
     assert int(response.headers["Retry-After"]) > 0
-    assert client.get("/settings").status_code == 302  # even the right password waits
+    assert client.get("/settings").status_code == 303  # even the right password waits
     assert client.get("/login").status_code == 200  # the page itself is not limited
 
 
@@ -146,7 +146,7 @@ def test_login_is_rate_limited(client, make_user, login):
 def test_login_required_pages_come_back_after_login(client, make_user):
     user = make_user()
     response = client.get("/settings/tokens")
-    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    assert response.status_code == 303 and "/login?next=" in response.headers["Location"]
     login_page = client.get(response.headers["Location"])
     assert 'name="next" type="hidden" value="/settings/tokens"' in _text(login_page)
     response = client.post("/login", data={"username": user.username, "password": PASSWORD,
@@ -248,11 +248,11 @@ def test_token_is_shown_once_works_as_bearer_and_revoking_stops_it(client, make_
     bearer = {"Authorization": f"Bearer {plaintext}"}
     page = script.get("/settings", headers=bearer)
     assert page.status_code == 200 and user.username in _text(page)
-    assert script.get("/settings", headers={"Authorization": "Bearer qa_wrong"}).status_code == 302
+    assert script.get("/settings", headers={"Authorization": "Bearer qa_wrong"}).status_code == 303
 
     token = db.session.query(ApiToken).filter_by(user_id=user.id).one()
     assert client.post(f"/settings/tokens/{token.id}/revoke").status_code == 302
-    assert script.get("/settings", headers=bearer).status_code == 302
+    assert script.get("/settings", headers=bearer).status_code == 303
     assert "Revoked" in _text(client.get("/settings/tokens"))
 
 
@@ -276,7 +276,7 @@ def test_csrf_refuses_login_and_logout_without_token(app, client, make_user):
     assert forged.status_code == 400
     # The form comes back with what was typed and a fresh token, so the user can just send it again.
     assert "This form was open too long" in _text(forged) and f'value="{user.username}"' in _text(forged)
-    assert client.get("/settings").status_code == 302
+    assert client.get("/settings").status_code == 303
 
     token = _csrf(_text(client.get("/login")))
     response = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
@@ -286,7 +286,7 @@ def test_csrf_refuses_login_and_logout_without_token(app, client, make_user):
     assert client.get("/settings").status_code == 200
     token = _csrf(_text(client.get("/settings")))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/settings").status_code == 302
+    assert client.get("/settings").status_code == 303
 
 
 # --- sessions that can be ended (issue 8, section 2) ----------------------------------------------
@@ -304,7 +304,7 @@ def test_logout_elsewhere_refuses_the_old_session_cookie(app, make_user):
     assert phone.get("/settings").status_code == 200
     assert laptop.post("/logout").status_code == 302
     # The phone never logged out, but its cookie carries the identity logout ended.
-    assert phone.get("/settings").status_code == 302
+    assert phone.get("/settings").status_code == 303
     assert _logged_in(app, user).get("/settings").status_code == 200  # a new login works
 
 
@@ -316,7 +316,7 @@ def test_copied_session_cookie_is_refused_after_logout(app, make_user):
     thief.set_cookie("session", stolen.value, domain=stolen.domain)
     assert thief.get("/settings").status_code == 200  # a copied cookie works until...
     owner.post("/logout")
-    assert thief.get("/settings").status_code == 302  # ...its owner logs out
+    assert thief.get("/settings").status_code == 303  # ...its owner logs out
 
 
 def test_remember_cookie_is_refused_after_a_password_change(app, make_user):
@@ -329,7 +329,7 @@ def test_remember_cookie_is_refused_after_a_password_change(app, make_user):
 
     old = app.test_client()
     old.set_cookie("remember_token", remembered.value, domain=remembered.domain)
-    assert old.get("/settings").status_code == 302
+    assert old.get("/settings").status_code == 303
     # The browser that changed the password stays logged in, with a new remember-me cookie.
     assert changer.get("/settings").status_code == 200
     renewed = changer.get_cookie("remember_token")
@@ -354,7 +354,7 @@ def test_logins_older_than_the_remember_duration_are_refused(app, make_user):
     does not log anyone in."""
     user = make_user()
     month = app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
-    for age, expected in ((month - 3600, 200), (month + 3600, 302)):
+    for age, expected in ((month - 3600, 200), (month + 3600, 303)):
         browser = app.test_client()
         with browser.session_transaction() as sess:
             sess["_user_id"] = f"{user.get_id()}:{int(time.time() - age)}"
@@ -372,11 +372,11 @@ def test_identities_from_before_session_versions_are_refused(app, make_user):
     browser = app.test_client()
     with browser.session_transaction() as sess:
         sess["_user_id"] = str(user.id)
-    assert browser.get("/settings").status_code == 302
+    assert browser.get("/settings").status_code == 303
     old = app.test_client()
     old.set_cookie("remember_token", encode_cookie(str(user.id)), domain="localhost")
     response = old.get("/settings")
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert any(h.startswith("remember_token=;") for h in response.headers.getlist("Set-Cookie"))
 
 
@@ -394,7 +394,7 @@ def test_password_change_can_also_revoke_the_api_tokens(app, make_user, token_fo
             "current_password": "brand-new-pass", "new_password": "newer-pass-22", "confirm": "newer-pass-22",
             "revoke_tokens": "y"})
     assert response.status_code == 302
-    assert app.test_client().get("/settings", headers=bearer).status_code == 302
+    assert app.test_client().get("/settings", headers=bearer).status_code == 303
     assert revoked == [(user.id, user.id)]
     assert db.session.query(ApiToken).filter(ApiToken.revoked_at.is_(None)).count() == 0
     assert browser.get("/settings").status_code == 200

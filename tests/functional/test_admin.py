@@ -34,7 +34,7 @@ def _make_team_admin(db, user, slug: str) -> Team:
 def test_anonymous_visitors_are_sent_to_login(client):
     for path in ("/admin/", "/admin/users", "/admin/teams", "/admin/teams/1"):
         response = client.get(path)
-        assert response.status_code == 302 and "/login?next=" in response.headers["Location"], path
+        assert response.status_code == 303 and "/login?next=" in response.headers["Location"], path
 
 
 @pytest.mark.parametrize("role", ["customer", "staff", "expert", "moderator"])

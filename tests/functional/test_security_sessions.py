@@ -35,14 +35,14 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens(app, db, make_user, 
         accounts.set_active(agent, False, by=admin)
         db.session.commit()
     assert ended == [(agent.id, admin.id)]
-    assert browser.get("/settings").status_code == 302
+    assert browser.get("/settings").status_code == 303
     assert app.test_client().get("/api/v1/users/me", headers=bearer).status_code == 401
     refused = app.test_client().post("/login", data={"username": agent.username, "password": PASSWORD})
     assert refused.status_code == 200 and "incorrect" in refused.get_data(as_text=True)
 
     accounts.set_active(agent, True, by=admin)  # reactivated: a new login works, old ones stay dead
     db.session.commit()
-    assert browser.get("/settings").status_code == 302
+    assert browser.get("/settings").status_code == 303
     assert _logged_in(app, agent).get("/settings").status_code == 200
 
 
