@@ -270,8 +270,8 @@ def main() -> None:
     print(f"bench_experts_graph: {platform.python_implementation()} {platform.python_version()}, numpy "
           f"{np.__version__}, {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 1e9:.0f} GB, "
           f"{platform.machine()}")
-    from app.search import analysis
-    analysis.warm_up()
+    from app import text
+    text.warm_up()
     if args.edges:
         synthetic(args)
     for directory in args.dump:

@@ -31,7 +31,7 @@ from heapq import nlargest
 import numpy as np
 
 from app.experts.columns import Column, top_hits
-from app.search.analysis import STOP_WORDS, query_words
+from app.text import STOP_WORDS, query_words
 
 # Tags and comments only: "fees < 100 and > 50" in Markdown keeps its words.
 TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
@@ -43,9 +43,10 @@ EPSILON = 1e-9
 def tokenize(text: str) -> list[str]:
     """Words of ``text`` for profiles and queries, in order, repeated as often as they occur.
 
-    HTML tags are removed and entities decoded, then the search analysis folds (width, case,
-    accents) and cuts words, Chinese runs by jieba (app.search.analysis.query_words, so the
-    query and profile sides segment alike). Stop words and one-character ASCII tokens go."""
+    HTML tags are removed and entities decoded, then the shared text analysis folds (width,
+    case, accents) and cuts words, Chinese runs by jieba (app.text.query_words, so the query and
+    profile sides segment alike, and alike with search). Stop words and one-character ASCII
+    tokens go."""
     if not text:
         return []
     text = html.unescape(TAG_RE.sub(" ", text))

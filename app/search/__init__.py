@@ -38,11 +38,12 @@ def _default_db_path(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Wire search into ``app`` (idempotent, no I/O)."""
-    from app.search import analysis, indexer
+    from app import text
+    from app.search import indexer
 
     if not app.config.get("SEARCH_DB_PATH"):
         app.config["SEARCH_DB_PATH"] = _default_db_path(app)
-    analysis.configure(app.config.get("SEARCH_CACHE_DIR") or app.instance_path)
+    text.configure(app.config.get("SEARCH_CACHE_DIR") or app.instance_path)
     holder = _Holder(app.config)
     app.extensions[_EXT] = holder
     # Tests create many apps: close each one's connections when the app goes away.

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from app.search import embedded_rank as rank
 from app.search import spell
-from app.search.analysis import index_text, is_spellable
+from app.text import index_text, is_spellable
 from app.search.backend import Audience, Filters, Hit, SearchRequest, SearchResult, day_bounds
 from app.search.embedded_schema import DOC_COLUMNS, FTS_TABLES, META_COLUMNS, SCHEMA, SCHEMA_VERSION, TABLES
 from app.search.fts import Compiled, Vocabulary, compile_query, parse_synonyms

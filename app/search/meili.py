@@ -17,7 +17,7 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from app.search.backend import Audience, Filters, Hit, SearchRequest, SearchResult, SearchUnavailable, day_bounds
-from app.search.analysis import fold
+from app.text import fold
 from app.search.documents import MARK_CHARS
 from app.search.query import ParsedQuery
 

@@ -21,7 +21,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.forum import access
 from app.forum.models import Question
 from app.markup import normalize_tag
-from app.search.analysis import fold
+from app.text import fold
 from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
                                 SearchRequest, SearchUnavailable)
 from app.search.highlight import highlight, snippet

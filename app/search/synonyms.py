@@ -15,7 +15,7 @@ from app.accounts.models import User
 from app.db import after_commit, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.forum import access
-from app.search.analysis import query_words
+from app.text import query_words
 from app.search.indexer import in_app
 from app.search.models import Synonym
 
