@@ -1,4 +1,5 @@
-"""``flask search ...``: rebuild the index, evaluate relevance."""
+"""``flask search ...``: rebuild the index. (``evaluate`` joins this group from the lab:
+app/lab/cli.py.)"""
 from __future__ import annotations
 
 import sys
@@ -31,21 +32,3 @@ def reindex_command() -> None:
     backend.set_synonyms(all_groups(db.session))
     db.session.rollback()  # read only
     click.echo(f"Indexed {indexed} documents with {backend.name} in {time.perf_counter() - started:.1f} s.")
-
-
-@search_cli.command("evaluate")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=str))
-@click.option("--site", help="Site host (default: from DIR's name).")
-@click.option("--seed", default=13, show_default=True, help="Seed of the injected typos.")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON too.")
-def evaluate_command(directory: str, site: str | None, seed: int, as_json: bool) -> None:
-    """Import the Stack Exchange dump in DIRECTORY into a fresh temporary database, index it,
-    and print known-item, duplicate and typo figures next to a plain BM25 reference."""
-    from app.search.evaluate import format_report, run_evaluation
-
-    report = run_evaluation(directory, site=site, seed=seed, echo=lambda m: click.echo(m, err=True))
-    click.echo(format_report(report))
-    if as_json:
-        import json
-
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))

@@ -29,3 +29,21 @@ def imports(package: str):
 def test_experts_does_not_import_search():
     bad = [(f, name) for f, name in imports("experts") if name == "app.search" or name.startswith("app.search.")]
     assert bad == []
+
+
+DOMAINS = ("forum", "experts", "search", "points", "notifications", "realtime", "accounts", "admin", "api", "kb")
+
+
+def test_no_domain_builds_an_app_or_imports_the_importer_or_the_lab():
+    bad = []
+    for domain in DOMAINS:
+        if not (APP / domain).is_dir():
+            continue
+        for f, name in imports(domain):
+            if name.split(".")[:2] in (["app", "importer"], ["app", "lab"]) or name == "app.create_app":
+                bad.append((domain, f, name))
+        for path in (APP / domain).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "create_app":
+                    bad.append((domain, path.name, "create_app()"))
+    assert bad == []
