@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Team, User
 from app.db import utcnow
 from app.errors import DomainError, Invalid, NotFound
-from app.forum import access
-from app.forum.models import Question
 from app.markup import normalize_tag
 from app.text import fold
 from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
                                 SearchRequest, SearchUnavailable)
 from app.search.highlight import highlight, snippet
 from app.search.models import SearchLog
+from app.search.sources import doc_key, get_source
 from app.search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, parse_query
 
 log = logging.getLogger(__name__)
@@ -145,22 +144,28 @@ def build_filters(session: Session, *, tags=(), status=None, type=None, visibili
                    team_id=team_id, date_from=start, date_to=end)
 
 
-def _visible_question_ids(session: Session, user: User | None, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(Question.id).where(Question.id.in_(ids), access.visible_clause(user))))
+def _visible(session: Session, user: User | None, hits: list[Hit]) -> set[str]:
+    """Keys of ``hits`` that ``user`` may see now, asked of each type's source."""
+    ids: dict[str, list[int]] = {}
+    for hit in hits:
+        ids.setdefault(hit.doc["type"], []).append(hit.doc["id"])
+    keys = set()
+    for type_, type_ids in ids.items():
+        source = get_source(type_)
+        if source is not None:  # an unregistered type (a leftover document) is never shown
+            keys |= {doc_key(type_, i) for i in source.visible_ids(session, user, type_ids)}
+    return keys
 
 
 def _items(session: Session, user: User | None, hits: list[Hit], terms, prefixes, first_rank: int,
            with_snippets: bool = True) -> list[SearchItem]:
     # Safety net, not the mechanism: visibility is applied inside the engine's query. An index
     # that lags the database (a failed after-commit update) must still not show a hidden title.
-    questions = [h.doc["id"] for h in hits if h.doc["type"] == "question"]
-    visible = _visible_question_ids(session, user, questions)
+    visible = _visible(session, user, hits)
     items = []
     for i, hit in enumerate(hits):
         d = hit.doc
-        if d["type"] == "question" and d["id"] not in visible:
+        if d["key"] not in visible:
             log.warning("search index is stale: %s is not visible to this user; run flask search reindex",
                         d["key"])
             continue

@@ -3,7 +3,6 @@ and the search log's own short write transaction."""
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 
 from flask import request, url_for
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +11,7 @@ from app.db import intend_write
 from app.extensions import db
 from app.search import service
 from app.search.backend import Filters
+from app.search.sources import get_source
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,11 @@ def filters_from_args(args=None) -> Filters:
 
 
 def item_url(item, *, external: bool = False) -> str:
-    """The HTML page of a result (articles get theirs when the kb domain lands)."""
-    from app.forum.web import question_url
-
-    if item.type == "question":
-        return question_url(SimpleNamespace(id=item.id, slug=item.slug or None), _external=external)
+    """The HTML page of a result (``item``: anything with type, id, slug, title), as its
+    source names it; the search page for its title when the source names none."""
+    source = get_source(item.type)
+    if source is not None and source.url is not None:
+        return source.url(item.id, item.slug, external)
     return url_for("search.search", q=item.title, _external=external)
 
 
