@@ -43,7 +43,7 @@ def _params():
 def search():
     page, per_page = paging()
     q, filters = _params()
-    result = service.search(db.session, get_backend(), q=q, user=viewer(), filters=filters, page=page,
+    result = service.search(db.session, get_backend, q=q, user=viewer(), filters=filters, page=page,
                             per_page=per_page)
     if q.strip():
         record_search(result, viewer(), "api")
@@ -55,7 +55,7 @@ def search():
 def search_suggest():
     started = time.perf_counter()
     q = request.args.get("q", "")[:200]  # a title is at most 200 characters
-    items = service.suggest(db.session, get_backend(), q=q, user=viewer(), limit=SUGGEST_LIMIT)
+    items = service.suggest(db.session, get_backend, q=q, user=viewer(), limit=SUGGEST_LIMIT)
     took = (time.perf_counter() - started) * 1000
     if took > 100:
         current_app.logger.warning("search suggest took %.0f ms for %r", took, q[:50])

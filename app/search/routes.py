@@ -47,7 +47,7 @@ def search():
     try:
         filters = filters_from_args()
         if q.strip() or filters != Filters():
-            result = service.search(db.session, get_backend(), q=q, user=current_user, filters=filters,
+            result = service.search(db.session, get_backend, q=q, user=current_user, filters=filters,
                                     page=page, per_page=per_page)
             result.log_id = record_search(result, current_user, "web") if q.strip() else None
         else:

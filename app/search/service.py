@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -182,32 +183,47 @@ def _items(session: Session, user: User | None, hits: list[Hit], terms, prefixes
     return items
 
 
-def search(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+Engine = SearchBackend | Callable[[], SearchBackend]
+
+
+def _engine(backend: Engine) -> SearchBackend:
+    """``backend`` itself, or what the provider returns (app.search.get_backend: called here,
+    inside the callers' fault handling, so an engine that cannot start degrades like one that
+    fails)."""
+    return backend() if callable(backend) else backend
+
+
+def search(session: Session, backend: Engine, *, q: str | None, user: User | None,
            filters: Filters | None = None, page: int = 1, per_page: int = 20) -> SearchPage:
     """One page of results for ``q`` that ``user`` may see. An empty query lists the
-    filtered documents, newest first. Raises Invalid for a query that is too long."""
+    filtered documents, newest first. Raises Invalid for a query that is too long, and
+    Unavailable (503) when the engine cannot start, fails or times out."""
     parsed = parse(q)
     filters = filters or Filters()
     request = SearchRequest(parsed, audience_for(user), filters, page, per_page)
     try:
-        result = backend.search(request)
+        result = _engine(backend).search(request)
     except SearchUnavailable:
-        log.exception("search backend failed")
+        log.warning("search engine unavailable", exc_info=True)
+        raise Unavailable(_l("Search is unavailable right now. Please try again in a minute.")) from None
+    except Exception:  # a fault of the engine, whatever its kind, is not the page's fault
+        log.exception("search engine failed")
         raise Unavailable(_l("Search is unavailable right now. Please try again in a minute.")) from None
     items = _items(session, user, result.hits, result.terms, result.prefixes, (page - 1) * per_page + 1)
     return SearchPage(query=q or "", items=items, total=result.total, page=page, per_page=per_page,
                       filters=filters, corrected=result.corrected)
 
 
-def suggest(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+def suggest(session: Session, backend: Engine, *, q: str | None, user: User | None,
             limit: int = 6) -> list[SearchItem]:
-    """Questions similar to a title being typed (no snippets, not logged)."""
+    """Documents similar to a title being typed (no snippets, not logged). Never fails for
+    the engine: suggestions are a nicety, so a fault answers an empty list."""
     parsed = parse_query((q or "")[:MAX_QUERY_LENGTH])  # while typing, nothing is an error
     try:
-        hits = backend.suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
-    except SearchUnavailable:
+        hits = _engine(backend).suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
+    except Exception:
         log.warning("search suggestions failed", exc_info=True)
-        hits = []  # suggestions are a nicety: the ask form works without them
+        hits = []
     return _items(session, user, hits, set(parsed.words), set(), 1, with_snippets=False)
 
 
