@@ -1,7 +1,7 @@
 """GET /api/v1/search and /api/v1/search/suggest.
 
-Searches are logged like the page's (source "api"); suggestions, sent on every keystroke of
-a title, are not. This module also describes its routes in the OpenAPI document (the
+Searches are logged like the page's (source "api", by a job after the response); suggestions,
+sent on every keystroke of a title, are not. This module also describes its routes in the OpenAPI document (the
 document's dicts are extended here, so the routes and their description live together).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, URL, nullable, o
 from app.errors import Invalid
 from app.extensions import db
 from app.search import get_backend, service
-from app.search.web import filters_from_args, item_url, record_search
+from app.search.web import filters_from_args, item_url, log_later
 
 SUGGEST_LIMIT = 8
 
@@ -46,7 +46,7 @@ def search():
     result = service.search(db.session, get_backend, q=q, user=viewer(), filters=filters, page=page,
                             per_page=per_page)
     if q.strip():
-        record_search(result, viewer(), "api")
+        log_later(result, viewer(), "api")  # written by a job: a GET writes nothing itself
     return {"items": [_item(i) for i in result.items], "total": result.total, "page": result.page,
             "per_page": result.per_page, "corrected": result.corrected}
 

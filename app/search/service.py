@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Team, User
 from app.db import utcnow
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid
 from app.markup import normalize_tag
 from app.text import fold
 from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
@@ -68,7 +69,7 @@ class SearchPage:
     per_page: int
     filters: Filters = field(default_factory=Filters)
     corrected: dict[str, str] = field(default_factory=dict)
-    log_id: int | None = None
+    log_token: str | None = None   # names this search in its click links (log written later)
 
     @property
     def pages(self) -> int:
@@ -233,27 +234,55 @@ def normalize_query(q: str) -> str:
     return " ".join(fold(q).split())[:500]
 
 
-def log_search(session: Session, page: SearchPage, *, user: User | None, source: str = "web") -> SearchLog:
-    """Record a search (flushes, so the row has an id for click tracking)."""
+def new_log_token() -> str:
+    """An unguessable token naming one search in its click links (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def log_entry(page: SearchPage, *, user: User | None, source: str = "web", token: str | None = None) -> dict:
+    """The log row of a search as plain values, taken in the request (the job that writes it
+    gets no ORM objects, and the time is the search's, not the job's)."""
     f = page.filters
     parts = [f"tag:{t}" for t in f.tags] + [f"{k}:{v}" for k, v in (
         ("status", f.status), ("type", f.type), ("visibility", f.visibility), ("team", f.team_id),
         ("from", f.date_from), ("to", f.date_to)) if v]
     role = user.role if user is not None and getattr(user, "is_authenticated", False) else "anonymous"
-    entry = SearchLog(query=page.query[:500], normalized=normalize_query(page.query), role=role,
-                      source=source, filters=" ".join(parts)[:300], result_count=page.total)
-    session.add(entry)
+    return {"query": page.query[:500], "normalized": normalize_query(page.query), "role": role,
+            "source": source, "filters": " ".join(parts)[:300], "result_count": page.total, "token": token,
+            "created_at": utcnow().isoformat()}
+
+
+def log_search(session: Session, entry: dict) -> SearchLog:
+    """Write a search's log row (:func:`log_entry`); flushes."""
+    row = SearchLog(**{**entry, "created_at": datetime.fromisoformat(entry["created_at"])})
+    session.add(row)
     session.flush()
-    return entry
+    return row
 
 
-def record_click(session: Session, log_id: int, key: str, rank: int | None) -> None:
-    """Remember the first result clicked for a logged search. NotFound for an unknown log."""
-    entry = session.get(SearchLog, log_id)
+def log_search_job(session: Session, entry: dict) -> None:
+    """The job (app.jobs) that writes a search's log row after the search answered."""
+    log_search(session, entry)
+
+
+def record_click(session: Session, token: str, key: str, rank: int | None) -> bool:
+    """Remember the first result clicked on the search that ``token`` names. Returns whether
+    it was recorded: a token that names no search (forged, an old page, a row id) records
+    nothing, so nobody can mark another person's search as clicked."""
+    if not token:
+        return False
+    entry = session.scalar(select(SearchLog).where(SearchLog.token == token[:32]))
     if entry is None:
-        raise NotFound(_l("No such search."))
+        return False
     if entry.clicked_key is None:
         entry.clicked_key, entry.clicked_rank, entry.clicked_at = key[:40], rank, utcnow()
+    return True
+
+
+def record_click_job(session: Session, token: str, key: str, rank: int | None) -> None:
+    """The job (app.jobs) behind a click: the click URL is a GET, which writes nothing itself."""
+    if not record_click(session, token, key, rank):
+        log.info("search click not recorded: no search has that token")
 
 
 @dataclass

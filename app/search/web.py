@@ -1,19 +1,20 @@
-"""Helpers shared by the search pages and the search API: request parsing, result URLs,
-and the search log's own short write transaction."""
+"""Helpers shared by the search pages and the search API: request parsing, result URLs, and
+queueing the search log and clicks (jobs: searches and clicks are GET requests)."""
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import intend_write
 from app.extensions import db
+from app.jobs import enqueue
 from app.search import service
 from app.search.backend import Filters
 from app.search.sources import get_source
 
 log = logging.getLogger(__name__)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 
 
 def filters_from_args(args=None) -> Filters:
@@ -35,22 +36,27 @@ def item_url(item, *, external: bool = False) -> str:
     return url_for("search.search", q=item.title, _external=external)
 
 
-def record_search(page: service.SearchPage, user, source: str) -> int | None:
-    """Log the search in a short transaction of its own and return the log id (None if the
-    log could not be written: a search never fails for its log).
+def log_later(page: service.SearchPage, user, source: str) -> str | None:
+    """Queue the search's log row as a job and return the token its click links carry (None
+    if it could not be queued: a search never fails for its log).
 
-    The search itself only read; its transaction is ended first, so the write takes
-    SQLite's lock up front (BEGIN IMMEDIATE) for just one INSERT instead of upgrading a
-    read transaction, which fails when another worker wrote in between.
-    """
+    Searches are GET requests, which write nothing themselves: the unit of work decides from
+    the method that their transaction only reads. The row is a side effect, like indexing."""
+    token = service.new_log_token()
     try:
-        db.session.commit()
-        with intend_write():
-            entry = service.log_search(db.session, page, user=user, source=source)
-            log_id = entry.id
-            db.session.commit()
-        return log_id
-    except SQLAlchemyError:
-        db.session.rollback()
-        log.warning("search log not written", exc_info=True)
+        enqueue(service.log_search_job, service.log_entry(page, user=user, source=source, token=token))
+    except Exception:
+        log.warning("search log not queued", exc_info=True)
         return None
+    return token
+
+
+def click_later(token: str, key: str, rank: int | None) -> None:
+    """Queue the recording of a click (a job: the click URL is a GET). Tokens that cannot be
+    one are not worth a job."""
+    if not _TOKEN.match(token or ""):
+        return
+    try:
+        enqueue(service.record_click_job, token, key, rank)
+    except Exception:
+        log.warning("search click not queued", exc_info=True)

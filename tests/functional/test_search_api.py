@@ -4,6 +4,7 @@ import pytest
 from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 from test_api_openapi import check as _check
 from test_api_openapi import response_schema
+from search_support import reads_end_with_their_request  # noqa: F401  (autouse fixture)
 
 from app.forum import services
 
