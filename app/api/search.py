@@ -1,8 +1,9 @@
 """GET /api/v1/search and /api/v1/search/suggest.
 
 Searches are logged like the page's (source "api", by a job after the response); suggestions,
-sent on every keystroke of a title, are not. This module also describes its routes in the OpenAPI document (the
-document's dicts are extended here, so the routes and their description live together).
+sent on every keystroke of a title, are not. This module also describes its routes in the
+OpenAPI document (the document's dicts are extended here, so the routes and their description
+live together).
 """
 from __future__ import annotations
 

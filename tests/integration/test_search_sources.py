@@ -66,7 +66,8 @@ def keys(db, q, user=None, **filters):
 
 def test_articles_join_questions_and_type_filters(db, make_user, articles):
     staff = make_user("staff")
-    question = services.ask_question(db.session, title="Replacement card delivery time", body="How long does the delivery take?",
+    question = services.ask_question(db.session, title="Replacement card delivery time",
+                                     body="How long does the delivery take?",
                                      tags=["cards"], by=staff)
     db.session.commit()
     publish(db, staff, 1, "Replacement card policy")
@@ -113,7 +114,8 @@ def test_an_unpublished_article_leaves_and_a_rollback_sends_nothing(db, make_use
 
 def test_reindex_includes_every_source(app, db, make_user, articles):
     staff = make_user("staff")
-    services.ask_question(db.session, title="Lost card abroad", body="What should the customer do now?", tags=["cards"], by=staff)
+    services.ask_question(db.session, title="Lost card abroad", body="What should the customer do now?",
+                          tags=["cards"], by=staff)
     db.session.commit()
     STORE[5] = {"title": "Lost card abroad: the procedure", "body": "Call us.", "categories": ["cards"],
                 "audience": "public", "team_id": None, "status": "published"}  # never signalled
