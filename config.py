@@ -24,6 +24,11 @@ class Config:
     # "embedded" unless a Meilisearch server is configured.
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "meilisearch" if _env("MEILI_URL") else "embedded")
     MEILI_INDEX = _env("MEILI_INDEX", "qaforum")
+    # Seconds. A search waits at most MEILI_TIMEOUT (after MEILI_CONNECT_TIMEOUT to connect)
+    # before it answers 503; index jobs wait up to MEILI_TASK_TIMEOUT for a task to finish.
+    MEILI_CONNECT_TIMEOUT = float(_env("MEILI_CONNECT_TIMEOUT", "1"))
+    MEILI_TIMEOUT = float(_env("MEILI_TIMEOUT", "3"))
+    MEILI_TASK_TIMEOUT = float(_env("MEILI_TASK_TIMEOUT", "10"))
     # The embedded engine's own SQLite file. Unset: beside a SQLite forum database
     # (instance/forum.db -> instance/forum.search.db, so every database has its own index),
     # else instance/search.db; ":memory:" is a private temporary file.

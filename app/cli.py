@@ -90,6 +90,7 @@ def seed_demo_command(admin_password):
 def register_cli(app: Flask) -> None:
     from app.experts.cli import experts_cli
     from app.importer.cli import import_stackexchange_command
+    from app.lab.cli import register_lab_commands
     from app.points.cli import points_group
     from app.search.cli import search_cli
 
@@ -98,3 +99,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(points_group)
     app.cli.add_command(search_cli)
     app.cli.add_command(experts_cli)
+    register_lab_commands()

@@ -21,6 +21,11 @@ Prints:
    a second pass on the still graph, and a pass with 10 writes (answers + texts) between ranks;
 5. with --dump DIR (repeatable): a real Stack Exchange dump's answers, read in place through
    app.importer.stackexchange.read_posts, and the rank latency over its questions.
+
+With --scopes K (K >= 2), text documents fall into visibility scopes as a bank's would: 60 %
+public, 25 % internal, the rest spread over K - 2 teams. "similar" is then timed for routing (every
+scope: the union path) and for a member of staff of one team reading "who knows X" (public,
+internal and their team's scope).
 """
 from __future__ import annotations
 
@@ -121,12 +126,25 @@ def build_graph(args, keep: bool = True) -> tuple[ExpertiseGraph, list[tuple], f
 def build_text(texts: list[tuple]) -> tuple[TextProfiles, float]:
     profiles = TextProfiles()
     started = time.perf_counter()
-    for user, key, tokens, weight in texts:
-        profiles.add(user, ("a", key), tokens, weight=weight)
+    for user, key, tokens, weight, scope in texts:
+        profiles.add(user, ("a", key), tokens, weight=weight, scope=scope)
     return profiles, time.perf_counter() - started
 
 
-def rank_latency(graph: ExpertiseGraph, profiles: TextProfiles, queries, writes=None) -> dict[str, list[float]]:
+def scope_for(rng, scopes: int):
+    """A document's scope: all public with one scope; else 60 % public, 25 % internal, teams."""
+    if scopes < 2:
+        return "public"
+    draw = rng.random()
+    if draw < 0.60 or scopes == 2 and draw < 0.75:
+        return "public"
+    if draw < 0.85 or scopes == 2:
+        return "internal"
+    return ("team", rng.randrange(scopes - 2))
+
+
+def rank_latency(graph: ExpertiseGraph, profiles: TextProfiles, queries, writes=None,
+                 scopes=None) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {"tag_expertise": [], "authority": [], "similar": [], "rank": []}
     for i, (tags, tokens) in enumerate(queries):
         if writes:
@@ -137,7 +155,7 @@ def rank_latency(graph: ExpertiseGraph, profiles: TextProfiles, queries, writes=
         authority = graph.authority()
         _ = [authority.get(u, 0.0) for u in by_tag]
         t2 = time.perf_counter()
-        profiles.similar(tokens, limit=LIMIT)
+        profiles.similar(tokens, limit=LIMIT, scopes=scopes)
         t3 = time.perf_counter()
         for name, value in (("tag_expertise", t1 - t0), ("authority", t2 - t1), ("similar", t3 - t2),
                             ("rank", t3 - t0)):
@@ -151,7 +169,8 @@ def print_latency(label: str, times: dict[str, list[float]]) -> None:
 
 
 def synthetic(args) -> None:
-    print(f"synthetic: target {args.edges:,} user-tag edges, {args.users:,} users, {args.tags:,} tags")
+    print(f"synthetic: target {args.edges:,} user-tag edges, {args.users:,} users, {args.tags:,} tags, "
+          f"{args.scopes} text scope(s)")
     gc.collect()
     before = rss()
     graph, kept, seconds, data = build_graph(args)
@@ -169,7 +188,9 @@ def synthetic(args) -> None:
         print(f"  graph tracemalloc: held {held / 1e6:,.0f} MB ({held / max(s['user_tag_edges'], 1):.0f} B per "
               f"user-tag edge, answer records included), peak {peak / 1e6:,.0f} MB (with a 50,000-answer input chunk)")
     docs = Synthetic(args.users, args.tags, args.seed + 1).answers(args.text_docs)
-    texts = [(a[1], a[0], data.tokens(a[3], int(data.rng.integers(20, 61))), 1.0 + a[6]) for a in docs]
+    scope_rng = random.Random(args.seed + 2)
+    texts = [(a[1], a[0], data.tokens(a[3], int(data.rng.integers(20, 61))), 1.0 + a[6],
+              scope_for(scope_rng, args.scopes)) for a in docs]
     del docs
     gc.collect()
     before = rss()
@@ -215,12 +236,15 @@ def synthetic(args) -> None:
         queries.append((a[3], data.tokens(a[3], 30)))
     print_latency("first pass (cold seeds)", rank_latency(graph, profiles, queries))
     print_latency("still graph", rank_latency(graph, profiles, queries))
+    if args.scopes > 2:
+        staff = ["public", "internal", ("team", 0)]
+        print_latency("one team's staff (3 scopes)", rank_latency(graph, profiles, queries, scopes=staff))
     churn = data.answers(10 * args.queries, recent=True)
 
     def writes(i: int) -> None:
         for a in churn[10 * i: 10 * i + 10]:
             graph.add_answer(a[0], answerer=a[1], asker=a[2], tags=a[3], at=a[4], score=a[5], accepted=a[6])
-            profiles.add(a[1], ("a", a[0]), data.tokens(a[3], 40), weight=1.0)
+            profiles.add(a[1], ("a", a[0]), data.tokens(a[3], 40), weight=1.0, scope=scope_for(scope_rng, args.scopes))
     print_latency("10 writes between ranks", rank_latency(graph, profiles, queries, writes))
 
 
@@ -266,12 +290,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced second builds")
     parser.add_argument("--dump", action="append", default=[], help="a Stack Exchange dump directory")
+    parser.add_argument("--scopes", type=int, default=1, help="visibility scopes of the text documents")
     args = parser.parse_args()
     print(f"bench_experts_graph: {platform.python_implementation()} {platform.python_version()}, numpy "
           f"{np.__version__}, {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 1e9:.0f} GB, "
           f"{platform.machine()}")
-    from app.search import analysis
-    analysis.warm_up()
+    from app import text
+    text.warm_up()
     if args.edges:
         synthetic(args)
     for directory in args.dump:

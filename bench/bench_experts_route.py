@@ -54,7 +54,7 @@ def main() -> None:
         print(f"imported {args.dump} in {time.perf_counter() - started:.1f} s")
 
         from app.experts.index import ExpertiseIndex
-        from app.search.analysis import warm_up
+        from app.text import warm_up
         warm_up()  # jieba's dictionary: paid once per process, by search as well
         # Memory on a throwaway index (tracemalloc slows Python down), then the timed load.
         tracemalloc.start()

@@ -100,7 +100,8 @@ def run(size: str, queries: int, seed: int, fresh: bool) -> None:
     from app.errors import Invalid
     from app.extensions import db
     from app.forum.models import Question
-    from app.search import analysis, get_backend, service
+    from app import text as text_analysis
+    from app.search import get_backend, service
     from app.search.indexer import all_documents
     from config import Config
 
@@ -109,7 +110,7 @@ def run(size: str, queries: int, seed: int, fresh: bool) -> None:
     app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SEARCH_DB_PATH=str(search_db))
     with app.app_context():
         backend = get_backend(app)
-        analysis.warm_up()
+        text_analysis.warm_up()
         marker = path.with_suffix(".indexed")
         if fresh or not marker.exists() or backend.count() == 0:
             started = time.perf_counter()

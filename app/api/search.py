@@ -1,8 +1,9 @@
 """GET /api/v1/search and /api/v1/search/suggest.
 
-Searches are logged like the page's (source "api"); suggestions, sent on every keystroke of
-a title, are not. This module also describes its routes in the OpenAPI document (the
-document's dicts are extended here, so the routes and their description live together).
+Searches are logged like the page's (source "api", by a job after the response); suggestions,
+sent on every keystroke of a title, are not. This module also describes its routes in the
+OpenAPI document (the document's dicts are extended here, so the routes and their description
+live together).
 """
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ import time
 from flask import current_app, request
 
 from app.api import bp, openapi
-from app.db import writes
 from app.api.common import BadInput, paging, viewer
 from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, URL, nullable, obj, page_of, ref
 from app.errors import Invalid
 from app.extensions import db
 from app.search import get_backend, service
-from app.search.web import filters_from_args, item_url, record_search
+from app.search.web import filters_from_args, item_url, log_later
 
 SUGGEST_LIMIT = 8
 
@@ -41,14 +41,13 @@ def _params():
 
 
 @bp.get("/search")
-@writes  # the search log
 def search():
     page, per_page = paging()
     q, filters = _params()
-    result = service.search(db.session, get_backend(), q=q, user=viewer(), filters=filters, page=page,
+    result = service.search(db.session, get_backend, q=q, user=viewer(), filters=filters, page=page,
                             per_page=per_page)
     if q.strip():
-        record_search(result, viewer(), "api")
+        log_later(result, viewer(), "api")  # written by a job: a GET writes nothing itself
     return {"items": [_item(i) for i in result.items], "total": result.total, "page": result.page,
             "per_page": result.per_page, "corrected": result.corrected}
 
@@ -57,7 +56,7 @@ def search():
 def search_suggest():
     started = time.perf_counter()
     q = request.args.get("q", "")[:200]  # a title is at most 200 characters
-    items = service.suggest(db.session, get_backend(), q=q, user=viewer(), limit=SUGGEST_LIMIT)
+    items = service.suggest(db.session, get_backend, q=q, user=viewer(), limit=SUGGEST_LIMIT)
     took = (time.perf_counter() - started) * 1000
     if took > 100:
         current_app.logger.warning("search suggest took %.0f ms for %r", took, q[:50])

@@ -29,7 +29,8 @@ def on_question_asked(question: Question, *, by, **_):
 
 
 def on_question_edited(question: Question, *, changed=(), **_):
-    if "tags" in changed:
+    # New tags change the graph's evidence; a new scope moves the text to other readers.
+    if {"tags", "visibility", "team"} & set(changed):
         _log(question, EventKind.retag, user_id=question.author_id, question_id=question.id)
 
 
@@ -62,11 +63,15 @@ def on_post_deleted(post, **_):
     if isinstance(post, Answer):
         _log(post, EventKind.answer_removed, user_id=post.author_id, question_id=post.question_id,
              answer_id=post.id)
+    elif isinstance(post, Question):  # what was written on it leaves the index with it
+        _log(post, EventKind.retag, user_id=post.author_id, question_id=post.id)
 
 
 def on_post_undeleted(post, **_):
     if isinstance(post, Answer):
         _log(post, EventKind.answer, user_id=post.author_id, question_id=post.question_id, answer_id=post.id)
+    elif isinstance(post, Question):
+        _log(post, EventKind.retag, user_id=post.author_id, question_id=post.id)
 
 
 def _mark_answered(answer: Answer) -> None:

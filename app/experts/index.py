@@ -8,6 +8,12 @@ handful of rows). The ExpertiseRank vector is the only whole-graph computation; 
 refreshed when the graph changed and ``authority_max_age`` seconds have passed (or
 ``authority_max_changes`` answers arrived), so new evidence reaches routing at once for
 tags and text and within that interval for authority.
+
+Text profiles are kept per visibility scope (:func:`scope_of`: a question's ``public``,
+``internal`` or ``("team", id)``), so "who knows X" reads only the scopes its viewer may see
+(:func:`visible_scopes`, the same rules as app.forum.access) while routing, whose ranking only
+moderators and the person asked ever see, reads them all. A question that changes scope, or is
+deleted or restored, is reloaded (the ``retag`` event), which moves or removes its text.
 """
 from __future__ import annotations
 
@@ -95,6 +101,24 @@ class DecayedCounter:
             return heapq.nlargest(limit, self.values, key=self.values.__getitem__)
         leaders = self._leaders()
         return heapq.nlargest(limit, leaders, key=leaders.__getitem__)
+
+
+def scope_of(question: Question):
+    """The text-profile scope of what was written on ``question``: who may read it."""
+    if question.visibility == "team":
+        return ("team", question.team_id)
+    return question.visibility if question.visibility == "internal" else "public"
+
+
+def visible_scopes(user) -> list | None:
+    """The scopes ``user`` may read, as app.forum.access.visible_clause decides: public for
+    anonymous visitors and customers; public, internal and their teams' for staff; None (every
+    scope) for moderators and admins."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return ["public"]
+    if user.is_moderator:
+        return None
+    return ["public", "internal", *(("team", t) for t in sorted(user.team_ids))]
 
 
 def answer_weight(score: int, accepted: bool) -> float:
@@ -187,8 +211,7 @@ class ExpertiseIndex:
             if not questions:
                 break
             for question in questions:
-                self.profiles.add(question.author_id, ("q", question.id), tokenize(question_text(question)),
-                                  weight=ASKED_WEIGHT)
+                self._add_asked(question)
             last_id = questions[-1].id
             session.expunge_all()
         for model, column in ((Question, Question.author_id), (Answer, Answer.author_id),
@@ -222,10 +245,7 @@ class ExpertiseIndex:
             if answer is not None and not answer.is_deleted and not answer.question.is_deleted:
                 self._add_answer(answer)
         elif kind == EventKind.answer_removed.value:
-            self.graph.remove_answer(event.answer_id)
-            self.profiles.remove(("a", event.answer_id))
-            self.volume.remove(event.answer_id)
-            self._changes += 1
+            self._drop_answer(event.answer_id)
         elif kind == EventKind.score.value:
             self.graph.update_answer(event.answer_id, score=event.value)
             self._changes += 1
@@ -234,15 +254,36 @@ class ExpertiseIndex:
             self._changes += 1
         elif kind == EventKind.ask.value:
             question = session.get(Question, event.question_id)
-            if question is not None and question.author_id is not None:
-                self.profiles.add(question.author_id, ("q", question.id), tokenize(question_text(question)),
-                                  weight=ASKED_WEIGHT)
+            if question is not None and not question.is_deleted:
+                self._add_asked(question)
         elif kind == EventKind.retag.value:
-            question = session.get(Question, event.question_id)
-            if question is not None:
-                for answer in session.scalars(select(Answer).where(Answer.question_id == question.id,
-                                                                   Answer.deleted_at.is_(None))):
-                    self._add_answer(answer)
+            self._reload_question(session, event.question_id)
+
+    def _reload_question(self, session: Session, question_id: int) -> None:
+        """Bring a question's answers and asked text in line with it: new tags or scope, or
+        deleted (everything written on it leaves) or restored."""
+        question = session.get(Question, question_id)
+        live = question is not None and not question.is_deleted
+        for answer in session.scalars(select(Answer).where(Answer.question_id == question_id)):
+            if live and not answer.is_deleted:
+                self._add_answer(answer)
+            else:
+                self._drop_answer(answer.id)
+        if live:
+            self._add_asked(question)
+        else:
+            self.profiles.remove(("q", question_id))
+
+    def _add_asked(self, question: Question) -> None:
+        if question.author_id is not None:
+            self.profiles.add(question.author_id, ("q", question.id), tokenize(question_text(question)),
+                              weight=ASKED_WEIGHT, scope=scope_of(question))
+
+    def _drop_answer(self, answer_id: int) -> None:
+        self.graph.remove_answer(answer_id)
+        self.profiles.remove(("a", answer_id))
+        self.volume.remove(answer_id)
+        self._changes += 1
 
     def _add_answer(self, answer: Answer) -> None:
         question = answer.question
@@ -253,7 +294,7 @@ class ExpertiseIndex:
         if answer.author_id is not None:
             text = " ".join([question_text(question), answer.body_md or ""])
             self.profiles.add(answer.author_id, ("a", answer.id), tokenize(text),
-                              weight=answer_weight(answer.score, accepted))
+                              weight=answer_weight(answer.score, accepted), scope=scope_of(question))
             self.volume.add(answer.id, answer.author_id, answer.created_at)
             self._seen(answer.author_id, answer.created_at)
         self._changes += 1

@@ -27,7 +27,7 @@ class EventKind(str, enum.Enum):
     score = "score"                # value = the answer's score now (absolute, so replays are idempotent)
     accept = "accept"              # value = 1 accepted, 0 not accepted
     ask = "ask"                    # a question asked: the asker's interests and activity
-    retag = "retag"                # a question's tags changed: reload its answers
+    retag = "retag"                # a question's tags or scope changed, or it was (un)deleted: reload it
     activity = "activity"          # a comment or another sign of life
 
 

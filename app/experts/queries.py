@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.experts.index import index_for
+from app.experts.index import index_for, visible_scopes
 from app.experts.models import (CandidateState, ExpertProfile, ExpertTag, RoutingCandidate, RoutingDecision,
                                 TagInterest)
 from app.experts.textsim import tokenize
@@ -87,14 +87,17 @@ def experts_for_tag(session: Session, tag: str, viewer, *, limit: int = 20, now:
 
 
 def who_knows(session: Session, text: str, viewer, *, limit: int = 20, now: datetime) -> list[ExpertRow]:
-    """"Who knows about X": people whose answers match the words, with their visible evidence."""
+    """"Who knows about X": people whose answers match the words, with their visible evidence.
+
+    Ranked on the text ``viewer`` may read only (index.visible_scopes): words from internal or
+    team answers neither find nor order anyone for a viewer who cannot see them."""
     tokens = tokenize(text or "")
     if not tokens:
         return []
     index = index_for(current_app)
     index.sync(session, refresh_authority=False)
     with index.lock:
-        similar = index.profiles.similar(tokens, limit=limit * 3)
+        similar = index.profiles.similar(tokens, limit=limit * 3, scopes=visible_scopes(viewer))
     ids = sorted(similar, key=lambda uid: (-similar[uid], uid))
     evidence = _evidence(session, viewer, ids)
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids), User.is_active_account.is_(True)))}

@@ -22,7 +22,9 @@ VISIBILITIES = ("public", "internal", "team")
 
 
 class SearchUnavailable(RuntimeError):
-    """The engine could not be reached, timed out, or refused the request."""
+    """The engine could not be reached, timed out, or refused the request. The port's
+    implementations raise this, and only this, for faults of the engine; callers degrade
+    (a 503 for a search, no suggestions, a logged index job) instead of failing."""
 
 
 @dataclass(frozen=True)
@@ -146,5 +148,8 @@ def create_backend(config: dict) -> SearchBackend:
         if not config.get("MEILI_URL"):
             raise RuntimeError("SEARCH_BACKEND=meilisearch needs MEILI_URL")
         return MeiliBackend(config["MEILI_URL"], config.get("MEILI_KEY"),
-                            index_uid=config.get("MEILI_INDEX", "qaforum"))
+                            index_uid=config.get("MEILI_INDEX", "qaforum"),
+                            connect_timeout=config.get("MEILI_CONNECT_TIMEOUT", 1.0),
+                            timeout=config.get("MEILI_TIMEOUT", 3.0),
+                            task_timeout=config.get("MEILI_TASK_TIMEOUT", 10.0))
     raise RuntimeError(f"unknown SEARCH_BACKEND {kind!r}: use embedded or meilisearch")

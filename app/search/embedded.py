@@ -22,12 +22,14 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.search import embedded_rank as rank
 from app.search import spell
-from app.search.analysis import index_text, is_spellable
-from app.search.backend import Audience, Filters, Hit, SearchRequest, SearchResult, day_bounds
+from app.text import index_text, is_spellable
+from app.search.backend import (Audience, Filters, Hit, SearchRequest, SearchResult, SearchUnavailable,
+                                day_bounds)
 from app.search.embedded_schema import DOC_COLUMNS, FTS_TABLES, META_COLUMNS, SCHEMA, SCHEMA_VERSION, TABLES
 from app.search.fts import Compiled, Vocabulary, compile_query, parse_synonyms
 from app.search.query import ParsedQuery
@@ -175,6 +177,10 @@ class EmbeddedBackend:
         return compile_query(query, _vocabulary(c), self._synonym_groups(c), eager_prefix=eager_prefix)
 
     def search(self, request: SearchRequest) -> SearchResult:
+        with _faults():
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         c = self._conn()
         where, params = _filters_sql(request.audience, request.filters)
         offset = (request.page - 1) * request.per_page
@@ -201,6 +207,10 @@ class EmbeddedBackend:
         """Titles and tags only (fast, and a similar question shows in its title)."""
         if query.is_empty:
             return []
+        with _faults():
+            return self._suggest(query, audience, limit)
+
+    def _suggest(self, query: ParsedQuery, audience: Audience, limit: int) -> list[Hit]:
         c = self._conn()
         compiled = self.compile(query, c, eager_prefix=True)
         where, params = _filters_sql(audience, Filters())
@@ -209,6 +219,15 @@ class EmbeddedBackend:
         sql = rank.ranked_sql(groups, where, tables=titles, total=False)
         rows = c.execute(sql, [*rank.match_args(groups, titles), *params, limit, 0]).fetchall()
         return _fetch(c, rows)
+
+
+@contextmanager
+def _faults():
+    """The file's faults (locked past busy_timeout, unreadable, corrupt) as the port's error."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        raise SearchUnavailable(f"embedded search index: {err}") from err
 
 
 # --- writing helpers ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ DOC_COLUMNS = ("key", "type", "id", "slug", "title", "tags_json", "body", "answe
 # of its own keeps these rows small and dense (the ranking query never touches the texts).
 META_COLUMNS = ("type", "visibility", "team_id", "is_answered", "is_accepted", "created_ts", "boost")
 
-# Tokens come pre-segmented by app.search.analysis (so unicode61 only splits on spaces);
+# Tokens come pre-segmented by app.text (so unicode61 only splits on spaces);
 # porter stems English words and leaves Chinese alone. One table per field: see
 # embedded_rank.py for why. Statements are split on ";".
 TABLES = ("docs", "meta", "doc_tags", "ft", "fb", "fa", "terms", "spell", "settings")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.search import spell
-from app.search.analysis import is_spellable, query_words
+from app.text import is_spellable, query_words
 from app.search.query import Clause, ParsedQuery
 
 _SAFE = re.compile(r"^[^\W_]+$")

@@ -13,10 +13,10 @@ from html import escape
 
 from markupsafe import Markup
 
-from app.search.analysis import HAN_RE, fold_char
+from app.text import HAN_RE, fold_char
 
 class _FoldTable(dict):
-    """str.translate table that folds each character as analysis.fold_char does, filled on
+    """str.translate table that folds each character as app.text.fold_char does, filled on
     first sight; it remembers the characters whose folding is not one character long."""
 
     def __init__(self):

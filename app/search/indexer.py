@@ -1,110 +1,169 @@
-"""Keeps the index in step with the forum: signal receivers queue work, which runs after commit.
+"""Keeps the index in step with the database, after commit, on the job pool.
 
-A receiver only records the affected question id in the session (``session.info``); the first
-one in a transaction queues :func:`_apply` with ``app.db.after_commit``. Just before the
-commit (``before_commit``, same session and connection) the documents are built from the
-state being committed; after the commit ``_apply`` sends them to the engine with
-``wait=True``, so an edit, close, delete or change of visibility shows in the very next
-search. Building them before the commit matters: a second connection taken inside the commit
-would deadlock a busy pool (every thread holding one connection, waiting for another). A
-rolled-back transaction sends nothing. A failure is logged by the after-commit queue and never
-undoes the request; ``flask search reindex`` repairs.
+A registered source's ``dirty`` signal (app.search.sources) makes its receiver here record
+(type, id) in the sender's session (``session.info``); the first record in a transaction
+queues, with ``app.db.after_commit``, one job (``app.jobs.enqueue``) carrying every ref of the
+transaction. The job reads the documents from the committed state, in a read transaction of
+its own, and sends them to the engine with ``wait=True``. Hence:
+
+* a rolled-back transaction indexes nothing (the after-commit queue is dropped with it);
+* a write never waits for the engine and never fails because of it: the engine is only
+  spoken to by the job (with ``JOBS_MODE=inline``, in tests and commands, the job runs at
+  once, so the next search sees the change);
+* a hung or failing engine holds at most one pool worker per process: jobs hand their refs to
+  the app's single drain loop (:func:`index_job`), which coalesces whatever arrives while it
+  talks to the engine, so work neither piles up on the pool nor reaches the engine out of
+  order within a process;
+* a failure is logged and the refs are dropped; ``flask search reindex`` repairs.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
 
-from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
-from app import signals
-from app.db import after_commit
-from app.forum.models import Answer, Question
-from app.search.documents import question_document, question_input
+from app.db import after_commit, intent, session_of
+from app.search.sources import DocumentSource, Ref, all_sources, doc_key, get_source
 
 log = logging.getLogger(__name__)
-_KEY = "search_dirty_questions"
-_connected = False
+_KEY = "search_dirty_refs"
 
 
-class _Pending:
-    """Questions touched in one transaction, and their documents once built."""
+# --- receivers: note what changed ---------------------------------------------------------------
 
-    def __init__(self):
-        self.ids: set[int] = set()
-        self.docs: list[dict | str] = []
+_receivers: dict[object, object] = {}   # signal -> its receiver (one each, connected once)
 
 
-def _question_of(sender) -> Question | None:
-    if isinstance(sender, Question):
-        return sender
-    if isinstance(sender, Answer):
-        return sender.question
-    return None
+def listen(source: DocumentSource) -> None:
+    """Connect the receivers of ``source``'s dirty signals (idempotent; blinker signals are
+    process-wide, so each is connected once whatever the number of apps)."""
+    for signal in source.dirty:
+        if signal not in _receivers:
+            _receivers[signal] = _receiver_for(signal)
+            signal.connect(_receivers[signal], weak=False)
 
 
-def _receiver(sender, **_kwargs) -> None:
-    question = _question_of(sender)
-    if question is None or question.id is None:
-        return
-    # Off only for scratch applications that never search (the routing replay); `flask search
-    # reindex` builds the index from the database whenever it is wanted.
-    if not current_app.config.get("SEARCH_INDEX_ON_WRITE", True):
-        return
-    session = Session.object_session(question)
-    if session is None:
-        return
+def _receiver_for(signal):
+    def receiver(sender, **kwargs) -> None:
+        # Off only for scratch applications that never search (the routing replay); `flask
+        # search reindex` builds the index from the database whenever it is wanted.
+        if not has_app_context() or not current_app.config.get("SEARCH_INDEX_ON_WRITE", True):
+            return
+        refs = [(source.type, int(i)) for source in all_sources() if signal in source.dirty
+                for i in source.dirty[signal](sender, **kwargs) if i is not None]
+        if refs:
+            mark_dirty(_session_of(sender), refs)
+    return receiver
+
+
+def _session_of(sender) -> Session:
+    """The sender's session, so the refs commit or roll back with the change; the request's
+    session for a sender that is no mapped object."""
+    try:
+        return session_of(sender)
+    except UnmappedInstanceError:
+        from app.extensions import db
+
+        return db.session
+
+
+def mark_dirty(session: Session, refs: Iterable[Ref]) -> None:
+    """Re-index ``refs`` once ``session`` commits (nothing if it rolls back)."""
     pending = session.info.get(_KEY)
     if pending is None:
-        pending = session.info[_KEY] = _Pending()
-        after_commit(session, _apply, current_app._get_current_object(), pending)
-    pending.ids.add(question.id)
+        pending = session.info[_KEY] = set()
+        after_commit(session, _enqueue, session, pending)
+    pending.update(refs)
 
 
-@event.listens_for(Session, "before_commit")
-def _build(session: Session) -> None:
-    pending = session.info.pop(_KEY, None)
-    if pending is not None and pending.ids:
-        pending.docs = list(question_documents(session, sorted(pending.ids)))
+def _enqueue(session: Session, pending: set[Ref]) -> None:
+    from app.jobs import enqueue
+
+    if session.info.get(_KEY) is pending:
+        del session.info[_KEY]  # the next transaction starts its own set
+    enqueue(index_job, sorted(pending))
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
-    session.info.pop(_KEY, None)  # app.db dropped the queued _apply too
+def _forget(session: Session, previous) -> None:
+    if not previous.nested:  # app.db dropped the queued job too (a SAVEPOINT keeps both)
+        session.info.pop(_KEY, None)
 
 
-# Everything that changes a question's document: text, tags, scope, state, answers, score.
-SIGNALS = (
-    signals.question_asked, signals.question_edited, signals.question_closed, signals.question_reopened,
-    signals.answer_posted, signals.answer_edited, signals.answer_accepted, signals.answer_unaccepted,
-    signals.post_deleted, signals.post_undeleted, signals.vote_cast, signals.vote_retracted,
-)
+# --- the job: read committed state, send it ------------------------------------------------------
+
+class DrainState:
+    """Refs waiting for the app's drain loop, and whether one is running."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pending: set[Ref] = set()
+        self.running = False
 
 
-def connect_receivers() -> None:
-    """Connect once per process (blinker signals are global; apps come and go in tests)."""
-    global _connected
-    if _connected:
-        return
-    for signal in SIGNALS:
-        signal.connect(_receiver, weak=False)
-    _connected = True
+def index_job(session: Session, refs: list) -> None:
+    """The job (``fn(session, refs)`` for app.jobs): make the index match the database for
+    ``refs`` (``(type, id)`` pairs). Returns at once when the app's drain loop is already
+    running: that loop takes the refs on its next round. Never raises for engine faults."""
+    from app.search import drain_state, get_backend
+
+    app = current_app._get_current_object()
+    state = drain_state(app)
+    with state.lock:
+        state.pending.update((str(t), int(i)) for t, i in refs)
+        if state.running:
+            return
+        state.running = True
+    try:
+        while True:
+            with state.lock:
+                batch, state.pending = state.pending, set()
+                if not batch:
+                    state.running = False
+                    return
+            try:
+                docs = read_documents(session.get_bind(), batch)
+                push(get_backend(app), docs)
+            except Exception:
+                log.error("search index update of %d documents failed (run flask search reindex)",
+                          len(batch), exc_info=True)
+    except BaseException:
+        with state.lock:
+            state.running = False
+        raise
 
 
-def _apply(app: Flask, pending: _Pending) -> None:
-    from app.search import get_backend
+def read_documents(bind, refs: Iterable[Ref]) -> list[dict | str]:
+    """The documents of ``refs`` as committed, read in a fresh read-only transaction (it must
+    not take SQLite's write lock, nor hold a transaction open while the engine is slow)."""
+    with intent(False), Session(bind) as session:
+        return list(documents_for(session, refs))
 
-    with in_app(app):
-        push(get_backend(app), pending.docs)
+
+def documents_for(session: Session, refs: Iterable[Ref]) -> Iterator[dict | str]:
+    """For each ref: its document, or its key (a string) when it must leave the index."""
+    by_type: dict[str, list[int]] = {}
+    for type_, id_ in refs:
+        by_type.setdefault(type_, []).append(id_)
+    for type_, ids in by_type.items():
+        source = get_source(type_)
+        found = {}
+        if source is not None:
+            for doc in source.documents(session, sorted(ids)):
+                _check(source, doc)
+                found[doc["id"]] = doc
+        for id_ in sorted(ids):
+            yield found.get(id_) or doc_key(type_, id_)
 
 
-def in_app(app: Flask):
-    """``app``'s context: the current one when the commit runs inside it (normally), else new."""
-    inside = has_app_context() and current_app._get_current_object() is app
-    return nullcontext() if inside else app.app_context()
+def _check(source: DocumentSource, doc: dict) -> None:
+    if doc.get("type") != source.type or doc.get("key") != doc_key(source.type, doc.get("id", 0)):
+        raise ValueError(f"source {source.type!r} built a document of another type or key: {doc.get('key')!r}")
 
 
 def push(backend, docs: list[dict | str]) -> None:
@@ -117,30 +176,22 @@ def push(backend, docs: list[dict | str]) -> None:
         backend.delete(gone, wait=True)
 
 
-def question_documents(session: Session, ids: Iterable[int]) -> Iterator[dict | str]:
-    """For each id: its document, or its key (a string) when it must leave the index."""
-    ids = list(ids)
-    questions = {q.id: q for q in session.scalars(
-        select(Question).where(Question.id.in_(ids)).options(selectinload(Question.tags)))}
-    answers: dict[int, list[Answer]] = {}
-    for a in session.scalars(select(Answer).where(Answer.question_id.in_(ids))):
-        answers.setdefault(a.question_id, []).append(a)
-    for qid in ids:
-        q = questions.get(qid)
-        doc = question_document(*question_input(q, answers.get(qid, []))) if q is not None else None
-        yield doc if doc is not None else f"question-{qid}"
+def count_all(session: Session) -> int:
+    """How many documents a reindex will send (every source's count)."""
+    return sum(source.count(session) for source in all_sources())
 
 
 def all_documents(session: Session, batch: int = 500) -> Iterator[dict]:
-    """Every live question's document, in id order, ``batch`` questions per query."""
-    last = 0
-    while True:
-        ids = list(session.scalars(select(Question.id).where(Question.id > last, Question.deleted_at.is_(None))
-                                   .order_by(Question.id).limit(batch)))
-        if not ids:
-            return
-        for doc in question_documents(session, ids):
-            if not isinstance(doc, str):
+    """Every searchable document of every registered source, ``batch`` ids per query, in
+    registration then id order (``flask search reindex`` and the harnesses)."""
+    for source in all_sources():
+        last = 0
+        while True:
+            ids = source.all_ids(session, last, batch)
+            if not ids:
+                break
+            for doc in source.documents(session, ids):
+                _check(source, doc)
                 yield doc
-        last = ids[-1]
-        session.expunge_all()  # keep memory flat over a large forum
+            last = ids[-1]
+            session.expunge_all()  # keep memory flat over a large forum

@@ -14,10 +14,11 @@ import logging
 from collections.abc import Callable, Iterable
 
 import meilisearch
+import requests
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from app.search.backend import Audience, Filters, Hit, SearchRequest, SearchResult, SearchUnavailable, day_bounds
-from app.search.analysis import fold
+from app.text import fold
 from app.search.documents import MARK_CHARS
 from app.search.query import ParsedQuery
 
@@ -91,21 +92,27 @@ class MeiliBackend:
     name = "meilisearch"
 
     def __init__(self, url: str, key: str | None = None, *, index_uid: str = "qaforum",
-                 timeout_ms: int = 10_000):
-        self.client = meilisearch.Client(url, key or None, timeout=10)
+                 connect_timeout: float = 1.0, timeout: float = 3.0, task_timeout: float = 10.0):
+        """Every HTTP request gives up after ``connect_timeout`` seconds to connect and
+        ``timeout`` to answer (requests' (connect, read) pair), so a server that is down or hung
+        costs a search a bounded wait; ``task_timeout`` bounds waiting for a write to apply
+        (only index jobs wait for that)."""
+        self.client = meilisearch.Client(url, key or None, timeout=(connect_timeout, timeout))
         self.index_uid = index_uid
-        self.timeout_ms = timeout_ms
+        self.timeout_ms = int(task_timeout * 1000)
         self.index_ = self.client.index(index_uid)
 
     def _wait(self, task) -> None:
-        done = self.client.wait_for_task(task.task_uid, timeout_in_ms=self.timeout_ms, interval_in_ms=20)
+        done = self._call(self.client.wait_for_task, task.task_uid, timeout_in_ms=self.timeout_ms,
+                          interval_in_ms=20)
         if done.status != "succeeded":
             raise SearchUnavailable(f"Meilisearch task {done.uid} {done.status}: {done.error}")
 
     def _call(self, fn: Callable, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError) as err:
+        except (MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError,
+                requests.RequestException) as err:
             raise SearchUnavailable(str(err)) from err
 
     def setup(self) -> None:
@@ -115,7 +122,7 @@ class MeiliBackend:
             if getattr(err, "code", None) != "index_not_found":
                 raise SearchUnavailable(str(err)) from err
             self._wait(self._call(self.client.create_index, self.index_uid, {"primaryKey": "key"}))
-        except MeilisearchCommunicationError as err:
+        except (MeilisearchCommunicationError, MeilisearchTimeoutError, requests.RequestException) as err:
             raise SearchUnavailable(str(err)) from err
         self._wait(self._call(self.index_.update_settings, SETTINGS))
 

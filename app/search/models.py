@@ -11,7 +11,11 @@ from app.db import Base, utcnow
 
 class SearchLog(Base):
     """One search as typed, who searched (by role, not identity: the gap list needs no
-    names), how many results it had, and the first result clicked, if any."""
+    names), how many results it had, and the first result clicked, if any.
+
+    ``token`` is generated in the search's request and printed in its result links: a click
+    is recorded only for the search whose token it carries (ids are guessable; tokens are
+    not). Written by a job after the response, as is the click."""
     __tablename__ = "search_logs"
     __table_args__ = (Index("ix_search_logs_normalized_created_at", "normalized", "created_at"),)
 
@@ -27,6 +31,7 @@ class SearchLog(Base):
     clicked_rank: Mapped[int | None] = mapped_column(Integer)
     clicked_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
 
 
 class Synonym(Base):

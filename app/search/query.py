@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.search.analysis import STOP_WORDS, query_words
+from app.text import STOP_WORDS, query_words
 
 MAX_QUERY_LENGTH = 500   # characters; longer queries are refused with a message
 MAX_CLAUSES = 24         # words beyond this add nothing but cost

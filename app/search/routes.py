@@ -1,7 +1,6 @@
 """Search pages: results, click tracking, the gap list and synonyms (moderators)."""
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,7 +11,6 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.db import writes
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.forum import access
@@ -20,10 +18,10 @@ from app.web import login_required, paging
 from app.search import get_backend, service, synonyms
 from app.search.backend import Filters
 from app.search.models import Synonym
-from app.search.web import filters_from_args, item_url, record_search
+from app.search.sources import doc_key, source_of_key
+from app.search.web import click_later, filters_from_args, item_url, log_later
 
 bp = Blueprint("search", __name__)
-_KEY = re.compile(r"^(question|article)-([0-9]{1,10})$")
 
 
 class SynonymForm(FlaskForm):
@@ -39,7 +37,6 @@ def _curator():
 
 
 @bp.get("/search")
-@writes  # the search log
 def search():
     q = request.args.get("q", "")
     page, per_page = paging()
@@ -47,9 +44,9 @@ def search():
     try:
         filters = filters_from_args()
         if q.strip() or filters != Filters():
-            result = service.search(db.session, get_backend(), q=q, user=current_user, filters=filters,
+            result = service.search(db.session, get_backend, q=q, user=current_user, filters=filters,
                                     page=page, per_page=per_page)
-            result.log_id = record_search(result, current_user, "web") if q.strip() else None
+            result.log_token = log_later(result, current_user, "web") if q.strip() else None
         else:
             result = None  # the empty search page: just the form
     except Invalid as err:
@@ -60,21 +57,18 @@ def search():
                            error_detail=detail, item_url=item_url), 400 if errors else 200
 
 
-@bp.get("/search/click/<int:log_id>")
-@writes
-def click(log_id: int):
-    """Record the click, then go to the result (the target comes from the key, never from
-    the query string, so this is no open redirect)."""
-    match = _KEY.match(request.args.get("key", ""))
-    if not match:
+@bp.get("/search/click/<token>")
+def click(token: str):
+    """Record the click on the search ``token`` names (a job: this is a GET), then go to the
+    result. The target comes from the key, never from the query string, so this is no open
+    redirect; a token of no search still goes there, it just records nothing."""
+    found = source_of_key(request.args.get("key", ""))
+    if found is None:
         raise NotFound(_l("No such result."))
-    kind, obj_id = match.group(1), int(match.group(2))
+    source, obj_id = found
     rank = request.args.get("rank", "")[:6]
-    try:
-        service.record_click(db.session, log_id, match.group(0), int(rank) if rank.isdigit() else None)
-    except NotFound:
-        db.session.rollback()  # an old or forged log id: still take the user to the result
-    return redirect(item_url(SimpleNamespace(type=kind, id=obj_id, slug=None, title="")), 303)
+    click_later(token, doc_key(source.type, obj_id), int(rank) if rank.isdigit() else None)
+    return redirect(item_url(SimpleNamespace(type=source.type, id=obj_id, slug=None, title="")), 303)
 
 
 @bp.get("/search/gaps")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -17,15 +19,14 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Team, User
 from app.db import utcnow
-from app.errors import DomainError, Invalid, NotFound
-from app.forum import access
-from app.forum.models import Question
+from app.errors import DomainError, Invalid
 from app.markup import normalize_tag
-from app.search.analysis import fold
+from app.text import fold
 from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
                                 SearchRequest, SearchUnavailable)
 from app.search.highlight import highlight, snippet
 from app.search.models import SearchLog
+from app.search.sources import doc_key, get_source
 from app.search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, parse_query
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class SearchPage:
     per_page: int
     filters: Filters = field(default_factory=Filters)
     corrected: dict[str, str] = field(default_factory=dict)
-    log_id: int | None = None
+    log_token: str | None = None   # names this search in its click links (log written later)
 
     @property
     def pages(self) -> int:
@@ -145,22 +146,28 @@ def build_filters(session: Session, *, tags=(), status=None, type=None, visibili
                    team_id=team_id, date_from=start, date_to=end)
 
 
-def _visible_question_ids(session: Session, user: User | None, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(Question.id).where(Question.id.in_(ids), access.visible_clause(user))))
+def _visible(session: Session, user: User | None, hits: list[Hit]) -> set[str]:
+    """Keys of ``hits`` that ``user`` may see now, asked of each type's source."""
+    ids: dict[str, list[int]] = {}
+    for hit in hits:
+        ids.setdefault(hit.doc["type"], []).append(hit.doc["id"])
+    keys = set()
+    for type_, type_ids in ids.items():
+        source = get_source(type_)
+        if source is not None:  # an unregistered type (a leftover document) is never shown
+            keys |= {doc_key(type_, i) for i in source.visible_ids(session, user, type_ids)}
+    return keys
 
 
 def _items(session: Session, user: User | None, hits: list[Hit], terms, prefixes, first_rank: int,
            with_snippets: bool = True) -> list[SearchItem]:
     # Safety net, not the mechanism: visibility is applied inside the engine's query. An index
     # that lags the database (a failed after-commit update) must still not show a hidden title.
-    questions = [h.doc["id"] for h in hits if h.doc["type"] == "question"]
-    visible = _visible_question_ids(session, user, questions)
+    visible = _visible(session, user, hits)
     items = []
     for i, hit in enumerate(hits):
         d = hit.doc
-        if d["type"] == "question" and d["id"] not in visible:
+        if d["key"] not in visible:
             log.warning("search index is stale: %s is not visible to this user; run flask search reindex",
                         d["key"])
             continue
@@ -177,32 +184,47 @@ def _items(session: Session, user: User | None, hits: list[Hit], terms, prefixes
     return items
 
 
-def search(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+Engine = SearchBackend | Callable[[], SearchBackend]
+
+
+def _engine(backend: Engine) -> SearchBackend:
+    """``backend`` itself, or what the provider returns (app.search.get_backend: called here,
+    inside the callers' fault handling, so an engine that cannot start degrades like one that
+    fails)."""
+    return backend() if callable(backend) else backend
+
+
+def search(session: Session, backend: Engine, *, q: str | None, user: User | None,
            filters: Filters | None = None, page: int = 1, per_page: int = 20) -> SearchPage:
     """One page of results for ``q`` that ``user`` may see. An empty query lists the
-    filtered documents, newest first. Raises Invalid for a query that is too long."""
+    filtered documents, newest first. Raises Invalid for a query that is too long, and
+    Unavailable (503) when the engine cannot start, fails or times out."""
     parsed = parse(q)
     filters = filters or Filters()
     request = SearchRequest(parsed, audience_for(user), filters, page, per_page)
     try:
-        result = backend.search(request)
+        result = _engine(backend).search(request)
     except SearchUnavailable:
-        log.exception("search backend failed")
+        log.warning("search engine unavailable", exc_info=True)
+        raise Unavailable(_l("Search is unavailable right now. Please try again in a minute.")) from None
+    except Exception:  # a fault of the engine, whatever its kind, is not the page's fault
+        log.exception("search engine failed")
         raise Unavailable(_l("Search is unavailable right now. Please try again in a minute.")) from None
     items = _items(session, user, result.hits, result.terms, result.prefixes, (page - 1) * per_page + 1)
     return SearchPage(query=q or "", items=items, total=result.total, page=page, per_page=per_page,
                       filters=filters, corrected=result.corrected)
 
 
-def suggest(session: Session, backend: SearchBackend, *, q: str | None, user: User | None,
+def suggest(session: Session, backend: Engine, *, q: str | None, user: User | None,
             limit: int = 6) -> list[SearchItem]:
-    """Questions similar to a title being typed (no snippets, not logged)."""
+    """Documents similar to a title being typed (no snippets, not logged). Never fails for
+    the engine: suggestions are a nicety, so a fault answers an empty list."""
     parsed = parse_query((q or "")[:MAX_QUERY_LENGTH])  # while typing, nothing is an error
     try:
-        hits = backend.suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
-    except SearchUnavailable:
+        hits = _engine(backend).suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
+    except Exception:
         log.warning("search suggestions failed", exc_info=True)
-        hits = []  # suggestions are a nicety: the ask form works without them
+        hits = []
     return _items(session, user, hits, set(parsed.words), set(), 1, with_snippets=False)
 
 
@@ -212,27 +234,55 @@ def normalize_query(q: str) -> str:
     return " ".join(fold(q).split())[:500]
 
 
-def log_search(session: Session, page: SearchPage, *, user: User | None, source: str = "web") -> SearchLog:
-    """Record a search (flushes, so the row has an id for click tracking)."""
+def new_log_token() -> str:
+    """An unguessable token naming one search in its click links (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def log_entry(page: SearchPage, *, user: User | None, source: str = "web", token: str | None = None) -> dict:
+    """The log row of a search as plain values, taken in the request (the job that writes it
+    gets no ORM objects, and the time is the search's, not the job's)."""
     f = page.filters
     parts = [f"tag:{t}" for t in f.tags] + [f"{k}:{v}" for k, v in (
         ("status", f.status), ("type", f.type), ("visibility", f.visibility), ("team", f.team_id),
         ("from", f.date_from), ("to", f.date_to)) if v]
     role = user.role if user is not None and getattr(user, "is_authenticated", False) else "anonymous"
-    entry = SearchLog(query=page.query[:500], normalized=normalize_query(page.query), role=role,
-                      source=source, filters=" ".join(parts)[:300], result_count=page.total)
-    session.add(entry)
+    return {"query": page.query[:500], "normalized": normalize_query(page.query), "role": role,
+            "source": source, "filters": " ".join(parts)[:300], "result_count": page.total, "token": token,
+            "created_at": utcnow().isoformat()}
+
+
+def log_search(session: Session, entry: dict) -> SearchLog:
+    """Write a search's log row (:func:`log_entry`); flushes."""
+    row = SearchLog(**{**entry, "created_at": datetime.fromisoformat(entry["created_at"])})
+    session.add(row)
     session.flush()
-    return entry
+    return row
 
 
-def record_click(session: Session, log_id: int, key: str, rank: int | None) -> None:
-    """Remember the first result clicked for a logged search. NotFound for an unknown log."""
-    entry = session.get(SearchLog, log_id)
+def log_search_job(session: Session, entry: dict) -> None:
+    """The job (app.jobs) that writes a search's log row after the search answered."""
+    log_search(session, entry)
+
+
+def record_click(session: Session, token: str, key: str, rank: int | None) -> bool:
+    """Remember the first result clicked on the search that ``token`` names. Returns whether
+    it was recorded: a token that names no search (forged, an old page, a row id) records
+    nothing, so nobody can mark another person's search as clicked."""
+    if not token:
+        return False
+    entry = session.scalar(select(SearchLog).where(SearchLog.token == token[:32]))
     if entry is None:
-        raise NotFound(_l("No such search."))
+        return False
     if entry.clicked_key is None:
         entry.clicked_key, entry.clicked_rank, entry.clicked_at = key[:40], rank, utcnow()
+    return True
+
+
+def record_click_job(session: Session, token: str, key: str, rank: int | None) -> None:
+    """The job (app.jobs) behind a click: the click URL is a GET, which writes nothing itself."""
+    if not record_click(session, token, key, rank):
+        log.info("search click not recorded: no search has that token")
 
 
 @dataclass

@@ -1,23 +1,25 @@
 """Synonym groups maintained by staff (moderators and admins), applied at query time.
 
 The forum database holds the groups (:class:`app.search.models.Synonym`); every change sends
-the whole list to the engine after commit (``backend.set_synonyms``), and ``flask search
-reindex`` sends it again.
+the whole list to the engine after commit, in a job on the pool (``backend.set_synonyms``: a
+moderator's save never waits for the engine), and ``flask search reindex`` sends it again.
 """
 from __future__ import annotations
 
-from flask import Flask, current_app
+import logging
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.db import after_commit, utcnow
+from app.db import after_commit, intent, utcnow
 from app.errors import Forbidden, Invalid, NotFound
 from app.forum import access
-from app.search.analysis import query_words
-from app.search.indexer import in_app
+from app.text import query_words
 from app.search.models import Synonym
+
+log = logging.getLogger(__name__)
 
 _QUEUED = "search_synonyms_queued"
 MAX_PHRASES = 20
@@ -77,28 +79,32 @@ def delete_synonym(session: Session, synonym: Synonym | None, *, by: User) -> No
 
 
 def _queue_push(session: Session) -> None:
-    if session.info.get(_QUEUED) is None:
-        holder: list[list[str]] = []
-        session.info[_QUEUED] = holder
-        after_commit(session, _push, current_app._get_current_object(), holder)
+    if not session.info.get(_QUEUED):
+        session.info[_QUEUED] = True
+        after_commit(session, _enqueue_push, session)
 
 
-@event.listens_for(Session, "before_commit")
-def _collect(session: Session) -> None:
-    # Read the list with the committing session: a second connection taken inside the commit
-    # could wait forever on a pool that the busy threads have emptied.
-    holder = session.info.pop(_QUEUED, None)
-    if holder is not None:
-        holder.extend(all_groups(session))
+def _enqueue_push(session: Session) -> None:
+    from app.jobs import enqueue
+
+    session.info.pop(_QUEUED, None)
+    enqueue(push_synonyms_job)
 
 
-def _push(app: Flask, groups: list[list[str]]) -> None:
+def push_synonyms_job(session: Session) -> None:
+    """The job: send the committed groups to the engine (the whole list, so it is idempotent).
+    An engine fault is logged; the next save or ``flask search reindex`` sends them again."""
     from app.search import get_backend
 
-    with in_app(app):
-        get_backend(app).set_synonyms(groups)
+    with intent(False), Session(session.get_bind()) as reader:  # a read: no write lock while the engine answers
+        groups = all_groups(reader)
+    try:
+        get_backend().set_synonyms(groups)
+    except Exception:
+        log.error("synonyms not sent to the search engine (run flask search reindex)", exc_info=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous) -> None:
-    session.info.pop(_QUEUED, None)  # app.db dropped the queued push too
+def _forget(session: Session, previous) -> None:
+    if not previous.nested:
+        session.info.pop(_QUEUED, None)  # app.db dropped the queued push too

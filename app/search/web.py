@@ -1,18 +1,20 @@
-"""Helpers shared by the search pages and the search API: request parsing, result URLs,
-and the search log's own short write transaction."""
+"""Helpers shared by the search pages and the search API: request parsing, result URLs, and
+queueing the search log and clicks (jobs: searches and clicks are GET requests)."""
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
+import re
 
 from flask import request, url_for
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.jobs import enqueue
 from app.search import service
 from app.search.backend import Filters
+from app.search.sources import get_source
 
 log = logging.getLogger(__name__)
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 
 
 def filters_from_args(args=None) -> Filters:
@@ -26,22 +28,35 @@ def filters_from_args(args=None) -> Filters:
 
 
 def item_url(item, *, external: bool = False) -> str:
-    """The HTML page of a result (articles get theirs when the kb domain lands)."""
-    from app.forum.urls import question_url
-
-    if item.type == "question":
-        return question_url(SimpleNamespace(id=item.id, slug=item.slug or None), _external=external)
+    """The HTML page of a result (``item``: anything with type, id, slug, title), as its
+    source names it; the search page for its title when the source names none."""
+    source = get_source(item.type)
+    if source is not None and source.url is not None:
+        return source.url(item.id, item.slug, external)
     return url_for("search.search", q=item.title, _external=external)
 
 
-def record_search(page: service.SearchPage, user, source: str) -> int | None:
-    """Log the search in the request's unit of work (the view is marked ``writes``, so its
-    transaction began as a writer) and return the log id (None if the log could not be
-    written: a search never fails for its log)."""
+def log_later(page: service.SearchPage, user, source: str) -> str | None:
+    """Queue the search's log row as a job and return the token its click links carry (None
+    if it could not be queued: a search never fails for its log).
+
+    Searches are GET requests, which write nothing themselves: the unit of work decides from
+    the method that their transaction only reads. The row is a side effect, like indexing."""
+    token = service.new_log_token()
     try:
-        with db.session.begin_nested():
-            entry = service.log_search(db.session, page, user=user, source=source)
-        return entry.id
-    except SQLAlchemyError:
-        log.warning("search log not written", exc_info=True)
+        enqueue(service.log_search_job, service.log_entry(page, user=user, source=source, token=token))
+    except Exception:
+        log.warning("search log not queued", exc_info=True)
         return None
+    return token
+
+
+def click_later(token: str, key: str, rank: int | None) -> None:
+    """Queue the recording of a click (a job: the click URL is a GET). Tokens that cannot be
+    one are not worth a job."""
+    if not _TOKEN.match(token or ""):
+        return
+    try:
+        enqueue(service.record_click_job, token, key, rank)
+    except Exception:
+        log.warning("search click not queued", exc_info=True)

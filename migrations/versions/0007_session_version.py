@@ -1,7 +1,7 @@
 """accounts: users.session_version, part of every login's identity (ending sessions bumps it)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 16:00:00
 
 Existing users start at version 0. Logins made before this migration carry an identity
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -74,12 +74,55 @@ def test_clicks_are_recorded_and_redirect_to_the_result(client, db, content):
     _, html = page(client, q="replacement")
     log = db.session.query(SearchLog).one()
     qid = content[1][0].id
-    response = client.get(f"/search/click/{log.id}?key=question-{qid}&rank=3")
+    assert f"/search/click/{log.token}?key=question-{qid}" in html          # the links carry the token
+    response = client.get(f"/search/click/{log.token}?key=question-{qid}&rank=3")
     assert response.status_code == 303 and f"/questions/{qid}" in response.headers["Location"]
     db.session.refresh(log)
     assert (log.clicked_key, log.clicked_rank, log.result_count) == (f"question-{qid}", 3, 25)
-    assert client.get(f"/search/click/{log.id}?key=http://evil.example").status_code == 404
-    assert client.get(f"/search/click/999999?key=question-{qid}").status_code == 303
+    assert client.get(f"/search/click/{log.token}?key=http://evil.example").status_code == 404
+
+
+def test_a_click_counts_only_for_the_search_whose_token_it_carries(client, db, content):
+    page(client, q="replacement")
+    page(client, q="replacement card")
+    first, second = db.session.query(SearchLog).order_by(SearchLog.id).all()
+    qid = content[1][0].id
+    forged = [str(first.id), str(second.id), "A" * 22, first.token[:-1] + ("A" if first.token[-1] != "A" else "B")]
+    for token in forged:                       # row ids, made-up and almost-right tokens
+        response = client.get(f"/search/click/{token}?key=question-{qid}&rank=1")
+        assert response.status_code == 303 and f"/questions/{qid}" in response.headers["Location"]
+    db.session.expire_all()
+    assert [log.clicked_key for log in (first, second)] == [None, None]
+    client.get(f"/search/click/{second.token}?key=question-{qid}&rank=2")
+    db.session.expire_all()
+    assert (first.clicked_key, second.clicked_key) == (None, f"question-{qid}")
+
+
+def test_searching_writes_nothing_in_the_request(client, db, content, monkeypatch):
+    """A GET only reads: the log row and the click are jobs, run after the response."""
+    from sqlalchemy import event
+
+    jobs, writes = [], []
+    monkeypatch.setattr("app.search.web.enqueue", lambda fn, *args: jobs.append((fn, args)))
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        _, html = page(client, q="replacement")
+        qid = content[1][0].id
+        token = jobs[0][1][0]["token"]
+        client.get(f"/search/click/{token}?key=question-{qid}&rank=1")
+        client.get("/api/v1/search?q=replacement")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert writes == [] and db.session.query(SearchLog).count() == 0
+    assert [fn.__name__ for fn, _ in jobs] == ["log_search_job", "record_click_job", "log_search_job"]
+    for fn, args in jobs:                      # what the pool would do after the responses
+        fn(db.session, *args)
+    db.session.commit()
+    assert db.session.query(SearchLog).filter(SearchLog.clicked_key == f"question-{qid}").count() == 1
 
 
 def test_gaps_page_is_for_moderators(client, login, make_user, content):

@@ -1,4 +1,4 @@
-"""``flask search reindex`` and ``flask search evaluate``, and the 0003 migration."""
+"""``flask search reindex`` and ``flask search evaluate``, and the search migrations (0003, 0006)."""
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -46,9 +46,26 @@ def test_migration_0003_matches_the_models_and_downgrades(tmp_path):
             fks = sa.inspect(conn).get_foreign_keys("search_synonyms")
         assert [d for d in diffs if "search" in str(d)] == []
         assert {"search_logs", "search_synonyms"} <= tables
-        assert indexes == {"ix_search_logs_created_at", "ix_search_logs_normalized_created_at"}
+        assert indexes == {"ix_search_logs_created_at", "ix_search_logs_normalized_created_at", "ix_search_logs_token"}
         assert fks[0]["name"] == "fk_search_synonyms_created_by_id_users"
         downgrade(directory=str(MIGRATIONS), revision="0002")
         with db.engine.connect() as conn:
             assert not {"search_logs", "search_synonyms"} & set(sa.inspect(conn).get_table_names())
+        db.engine.dispose()
+
+
+def test_migration_0006_adds_a_unique_token_and_downgrades(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    from app.extensions import db
+
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}")
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS), revision="0006")
+        with db.engine.connect() as conn:
+            token = next(i for i in sa.inspect(conn).get_indexes("search_logs") if i["name"] == "ix_search_logs_token")
+            assert token["unique"] and token["column_names"] == ["token"]
+        downgrade(directory=str(MIGRATIONS), revision="0005")
+        with db.engine.connect() as conn:
+            assert "token" not in {c["name"] for c in sa.inspect(conn).get_columns("search_logs")}
         db.engine.dispose()

@@ -16,7 +16,7 @@ from datetime import datetime
 import pytest
 
 from app.search.backend import Audience, Filters, SearchRequest
-from app.search.documents import question_document
+from app.search.documents import article_document, question_document
 from app.search.embedded import EmbeddedBackend
 from app.search.meili import MeiliBackend
 from app.search.query import parse_query
@@ -168,6 +168,29 @@ def test_results_carry_the_stored_document(engine):
     hit = engine.search("PIN letter").hits[0]
     assert hit.doc["key"] == "question-7" and hit.doc["tags"] == ["pin", "letters"] and hit.doc["score"] == 3
     assert hit.doc["body"] == "It was posted on Monday." and hit.doc["type"] == "question"
+
+
+def article(id, title, audience="public", team_id=None):
+    return article_document({"id": id, "title": title, "slug": f"a{id}", "body_html": "<p>Policy text.</p>",
+                             "categories": ["cards"], "audience": audience, "team_id": team_id,
+                             "status": "published", "created_at": datetime(2024, 3, 1), "source_url": None})
+
+
+def test_types_share_the_index_and_are_filtered_with_the_audience_inside_the_engine(engine):
+    engine.add(doc(1, "Card renewal letter"), doc(2, "Card renewal internal", visibility="internal"),
+               article(1, "Card renewal policy"), article(2, "Card renewal internal policy", "internal"),
+               article(3, "Card renewal for team one", "team", 1))
+    keys = lambda result: sorted(h.doc["key"] for h in result.hits)  # noqa: E731
+    assert keys(engine.search("renewal", ANON)) == ["article-1", "question-1"]
+    assert keys(engine.search("renewal", ANON, Filters(type="article"))) == ["article-1"]
+    assert keys(engine.search("renewal", STAFF, Filters(type="article"))) == ["article-1", "article-2"]
+    assert keys(engine.search("renewal", STAFF_CARDS, Filters(type="article"))) == ["article-1", "article-2",
+                                                                                   "article-3"]
+    assert keys(engine.search("renewal", STAFF, Filters(type="question"))) == ["question-1", "question-2"]
+    paged = engine.search("renewal", STAFF, Filters(type="article"), per_page=1, page=2)
+    assert paged.total == 2 and len(paged.hits) == 1          # counted and paged after the filter
+    engine.backend.delete(["article-1"])
+    assert keys(engine.search("renewal", ANON)) == ["question-1"]
 
 
 # --- real engines only -------------------------------------------------------------------------

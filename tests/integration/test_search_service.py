@@ -36,9 +36,11 @@ def test_log_click_and_gaps(db, make_user):
     backend = get_backend()
     for q in ("statement copy", "Statement  COPY", "mortgage holiday", "mortgage holiday", "挂失"):
         page = service.search(db.session, backend, q=q, user=asker)
-        entry = service.log_search(db.session, page, user=asker)
+        token = service.new_log_token()
+        service.log_search(db.session, service.log_entry(page, user=asker, token=token))
         if q == "Statement  COPY":
-            service.record_click(db.session, entry.id, page.items[0].key, 1)
+            assert service.record_click(db.session, token, page.items[0].key, 1)
+    assert not service.record_click(db.session, "no-such-search-token", "question-1", 1)
     db.session.commit()
     assert db.session.query(SearchLog).count() == 5
     report = service.gaps(db.session)

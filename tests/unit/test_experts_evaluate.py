@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from app.experts.evaluate import (
+from app.lab.experts_evaluate import (
     EvaluationInputError,
     evaluate,
     format_report,
     load_history,
     read_decisions,
 )
-from app.experts.metrics import (
+from app.lab.experts_metrics import (
     bootstrap_intervals,
     gini,
     iter_baselines,

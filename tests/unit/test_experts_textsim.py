@@ -158,3 +158,54 @@ def test_incremental_changes_score_like_a_fresh_build():
             got, expected = p.similar(query, limit=10_000), brute_force(docs, query)
             assert got.keys() == expected.keys()
             assert all(math.isclose(got[u], expected[u], rel_tol=1e-9) for u in got)
+
+
+# --- scopes -------------------------------------------------------------------------------------
+
+SCOPES = ("public", "internal", ("team", 1), ("team", 2))
+
+
+def test_a_scope_not_read_neither_finds_nor_shifts_anyone():
+    p = profiles()                                           # every answer public
+    before = p.similar(tokenize("annual fee"), scopes=["public"])
+    p.add(9, ("a", 90), tokenize("补卡 annual fee annual fee procedure"), scope="internal")
+    p.add(1, ("a", 91), tokenize("annual fee exceptions for gold cards"), scope=("team", 1))
+    assert p.similar(tokenize("annual fee"), scopes=["public"]) == before
+    assert p.similar(tokenize("补卡"), scopes=["public"]) == {}
+    assert list(p.similar(tokenize("补卡"), scopes=["public", "internal"])) == [9]
+    assert 9 in p.similar(tokenize("补卡")) and p.has_profile(9) and not p.has_profile(9, ["public"])
+    assert set(p.scopes) == {"public", "internal", ("team", 1)}
+
+
+def test_re_adding_a_document_in_another_scope_moves_it():
+    p = profiles()
+    p.add(9, ("a", 90), tokenize("补卡 procedure"), scope="internal")
+    p.add(9, ("a", 90), tokenize("补卡 procedure"), scope="public")     # the question became public
+    assert list(p.similar(tokenize("补卡"), scopes=["public"])) == [9]
+    assert p.similar(tokenize("补卡"), scopes=["internal"]) == {} and "internal" not in p.scopes
+
+
+def test_reading_several_scopes_is_bm25_over_their_union():
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(40)]
+    p, docs = TextProfiles(), {}
+    for step in range(2500):
+        key = ("a", rng.randrange(300))
+        if rng.random() < 0.8:
+            tokens = [rng.choice(vocab[: rng.randint(5, 40)]) for _ in range(rng.randint(1, 10))]
+            docs[key] = (rng.randrange(80), tokens, rng.choice([0.3, 1.0, 2.5]), rng.choice(SCOPES))
+            user, tokens, weight, scope = docs[key]
+            p.add(user, key, tokens, weight=weight, scope=scope)
+        else:
+            docs.pop(key, None)
+            p.remove(key)
+        if step % 250 == 0:
+            for scopes in (["public"], ["public", "internal"], ["public", "internal", ("team", 2)], None):
+                query = rng.sample(vocab, 3)
+                kept = {k: d[:3] for k, d in docs.items() if scopes is None or d[3] in scopes}
+                got, expected = p.similar(query, limit=10_000, scopes=scopes), brute_force(kept, query)
+                assert got.keys() == expected.keys(), scopes
+                assert all(math.isclose(got[u], expected[u], rel_tol=1e-9) for u in got), scopes
+    for key in list(docs):
+        p.remove(key)
+    assert p.stats == {"users": 0, "terms": 0, "postings": 0, "documents": 0} and p.scopes == []

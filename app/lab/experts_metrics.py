@@ -7,7 +7,7 @@
   derived from them, every column resampled with the *same* indices in a round, so paired
   comparisons (router vs baseline) keep their pairing.
 * :class:`History` and :func:`iter_baselines` - the dump's questions and answers, and the
-  popularity and tag-count baselines computed from them (definitions: app.experts.evaluate).
+  popularity and tag-count baselines computed from them (definitions: app.lab.experts_evaluate).
 """
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from app.experts.metrics import (
+from app.lab.experts_metrics import (
     Answer,
     History,
     Interval,

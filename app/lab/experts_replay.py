@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
-from sqlalchemy import select
 
 from app.importer import stackexchange as se
 from app.importer.usernames import username_for
