@@ -22,8 +22,8 @@ def list_notifications():
     after = max(int_arg("after", 0, maximum=MAX_ID), 0)
     limit = min(max(int_arg("limit", MAX_LIMIT), 1), MAX_LIMIT)
     items = services.list_after(db.session, user.id, after, limit + 1)[:limit + 1]
-    subjects = services.visible_subjects(db.session, user.id, items[:limit])
-    return {"items": [services.to_json(n, subjects) for n in items[:limit]], "after": after,
+    resolved = services.resolve_subjects(db.session, user.id, items[:limit])
+    return {"items": [services.to_json(n, resolved) for n in items[:limit]], "after": after,
             "has_more": len(items) > limit,
             "unread": services.unread_count(db.session, user.id)}
 
@@ -40,10 +40,13 @@ def read_notifications():
 
 COMPONENTS["schemas"].setdefault("Notification", obj({
     "id": {**INT, "description": "Monotonic: resume with ?after=<the last id seen>."},
-    "kind": {**STR, "description": "routed (a question was routed to you)."},
-    "question_id": nullable(INT), "title": nullable(STR), "url": nullable(STR),
+    "kind": {**STR, "description": "routed (a question was routed to you), and the kinds other domains add."},
+    "subject_type": {**nullable(STR), "description": "question, article, badge ..."},
+    "subject_id": nullable(INT), "question_id": nullable(INT),
+    "title": {**nullable(STR), "description": "The subject's title now; null when the reader may no longer see it."},
+    "url": nullable(STR), "gone": {**BOOL, "description": "The subject was deleted."},
     "reasons": {"type": "array", "items": {"type": "object"}}, "rank": nullable(INT),
-    "created_at": TIME, "read": BOOL}))
+    "created_at": TIME, "read": BOOL, "resolved": {**BOOL, "description": "Settled: no action is waiting."}}))
 COMPONENTS["schemas"].setdefault("NotificationList", obj({
     "items": {"type": "array", "items": ref("Notification")}, "after": INT, "has_more": BOOL, "unread": INT}))
 COMPONENTS["schemas"].setdefault("MarkRead", obj({"up_to": INT}, required=[], additionalProperties=False))

@@ -127,7 +127,7 @@ def expert_settings(session: Session, user: User) -> ExpertSettings:
 
 @dataclass
 class Inbox:
-    notifications: list                    # (Notification, its question if the user may see it, else None)
+    notifications: list                    # (Notification, its Subject as the user may see it, else None)
     routed: list[tuple[RoutingCandidate, Question]]
     unread: int = 0
 
@@ -139,6 +139,6 @@ def inbox(session: Session, user: User) -> Inbox:
     routed = [(c, q) for c, q in queries.routed_to(session, user.id)
               if access.can_view(q, user) and q.accepted_answer_id is None and not q.is_closed]
     notes = notifications.recent(session, user.id)
-    subjects = notifications.visible_subjects(session, user.id, notes)
-    return Inbox([(n, subjects.get(n.question_id)) for n in notes], routed,
+    resolved = notifications.resolve_subjects(session, user.id, notes)
+    return Inbox([(n, notifications.subject_of(n, resolved)) for n in notes], routed,
                  notifications.unread_count(session, user.id))

@@ -7,6 +7,7 @@ that was offline catches up with ``GET /api/v1/notifications?after=<last id>``.
 
 def connect(app) -> None:
     """Put the bell in every page's header (idempotent)."""
-    from app.notifications import panels
+    from app.notifications import panels, subjects
 
     panels.register()
+    subjects.register("question", subjects.questions)

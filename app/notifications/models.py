@@ -20,8 +20,16 @@ class Notification(Base):
     # Monotonic: clients resume from the last id they saw.
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))     # routed | rerouted | ...
+    kind: Mapped[str] = mapped_column(String(24))     # routed | answered | ... (open to every domain)
+    # What it is about, as (type, id): "question", "article", "badge"... Only the reference is
+    # kept; title and address are resolved for the reader when shown (app.notifications.subjects).
+    subject_type: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    # The question it concerns, when it concerns one (API.md's field; also the routing lifecycle).
     question_id: Mapped[int | None] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Settled (answered, declined, closed...): no longer counts as unread or pending.
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Codes and parameters, rendered in the reader's language (title and url are the post's own).
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

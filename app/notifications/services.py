@@ -9,9 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import after_commit, utcnow
-from app.forum import access
-from app.forum.models import Question
-from app.forum.urls import question_url
+from app.notifications import subjects
 from app.notifications.models import Notification
 
 # Called after commit with the committed notifications; realtime registers its emitter here.
@@ -29,10 +27,18 @@ def _deliver(notifications: list[Notification]) -> None:
         fn(notifications)
 
 
-def notify(session: Session, user_id: int, kind: str, *, question_id: int | None = None,
-           payload: dict | None = None) -> Notification:
-    """Store a notification; the deliverers get it once the transaction commits."""
-    note = Notification(user_id=user_id, kind=kind, question_id=question_id, payload=payload or {})
+def notify(session: Session, user_id: int, kind: str, *, subject: tuple[str, int] | None = None,
+           question_id: int | None = None, actor_id: int | None = None, payload: dict | None = None) -> Notification:
+    """Store a notification; the deliverers get it once the transaction commits.
+
+    ``subject``: what it is about, ``(type, id)`` of a type registered in
+    ``app.notifications.subjects`` (default: the question ``question_id``). ``payload``: codes
+    and parameters rendered in the reader's language, never text copied from the subject."""
+    if subject is None and question_id is not None:
+        subject = ("question", question_id)
+    note = Notification(user_id=user_id, kind=kind, question_id=question_id, actor_id=actor_id,
+                        subject_type=subject[0] if subject else None, subject_id=subject[1] if subject else None,
+                        payload=payload or {})
     session.add(note)
     session.flush()  # the id is the client's resume point: deliver only notifications that have one
     after_commit(session, _deliver, [note])
@@ -68,8 +74,9 @@ def recent(session: Session, user_id: int, limit: int = 50) -> list[Notification
 
 
 def unread_count(session: Session, user_id: int) -> int:
+    """Unread and unresolved: a routed question someone else answered no longer asks for attention."""
     return session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.resolved_at.is_(None))) or 0
 
 
 def mark_read(session: Session, user_id: int, up_to: int | None = None) -> int:
@@ -80,28 +87,34 @@ def mark_read(session: Session, user_id: int, up_to: int | None = None) -> int:
     return session.execute(stmt.values(read_at=utcnow())).rowcount or 0
 
 
-def visible_subjects(session: Session, user_id: int, notes) -> dict[int, Question]:
-    """The questions of ``notes`` that the user may see *now*, by id (one query for the user, one
-    for the questions). A notification keeps its subject's id, never a copy of what the subject
-    said: a question that became team-only, or a team the reader left, must not keep showing
-    its title in the list, the API or the socket event (``app.forum.access`` decides)."""
-    ids = {n.question_id for n in notes if n.question_id is not None}
-    if not ids:
-        return {}
-    user = session.get(User, user_id)
-    questions = session.scalars(select(Question).where(Question.id.in_(ids)))
-    return {q.id: q for q in questions if access.can_view(q, user)}
+def resolve_subjects(session: Session, user_id: int, notes) -> dict:
+    """The subjects of ``notes`` as the user may see them *now* (``app.notifications.subjects``):
+    a question that became team-only, or a team the reader left, must not keep showing its
+    title in the list, the API or the socket event."""
+    reader = session.get(User, user_id)
+    return subjects.resolve(session, reader, [(n.subject_type, n.subject_id) for n in notes])
 
 
-def to_json(note: Notification, subjects: dict[int, Question]) -> dict:
+def subject_of(note: Notification, resolved: dict) -> subjects.Subject | None:
+    """The note's subject from :func:`resolve_subjects` (``subjects.GONE`` when deleted), None
+    when the reader may not see it or it has none."""
+    return resolved.get((note.subject_type, note.subject_id))
+
+
+def to_json(note: Notification, resolved: dict) -> dict:
     """The public shape (API.md): the same in GET /api/v1/notifications and the Socket.IO event.
-    ``subjects``: :func:`visible_subjects` for the reader; a subject missing from it has no
-    title or url in the output."""
+    ``resolved``: :func:`resolve_subjects` for the reader; a hidden subject has no title or url,
+    a deleted one is ``"gone": true``."""
     payload = note.payload or {}
-    created = note.created_at.replace(microsecond=0).isoformat() + "Z" if note.created_at else None
-    subject = subjects.get(note.question_id) if note.question_id is not None else None
-    return {"id": note.id, "kind": note.kind, "question_id": note.question_id,
-            "title": subject.title if subject is not None else None,
-            "url": question_url(subject) if subject is not None else None,
+    subject = subject_of(note, resolved)
+    shown = subject is not None and subject is not subjects.GONE
+    return {"id": note.id, "kind": note.kind, "subject_type": note.subject_type, "subject_id": note.subject_id,
+            "question_id": note.question_id, "title": subject.title if shown else None,
+            "url": subject.url if shown else None, "gone": subject is subjects.GONE,
             "reasons": payload.get("reasons", []), "rank": payload.get("rank"),
-            "created_at": created, "read": note.read_at is not None}
+            "created_at": _iso(note.created_at), "read": note.read_at is not None,
+            "resolved": note.resolved_at is not None}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment else None

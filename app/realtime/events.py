@@ -30,9 +30,9 @@ def deliver_notifications(notifications) -> None:
     Runs after commit; with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
     whichever worker holds the user's connection."""
     from app.db import session_of
-    from app.notifications.services import to_json, visible_subjects
+    from app.notifications.services import resolve_subjects, to_json
 
     for note in notifications:
         # What the recipient may see at the moment of the emit (access checked per recipient).
-        subjects = visible_subjects(session_of(note), note.user_id, [note])
-        socketio.emit("notification", to_json(note, subjects), to=user_room(note.user_id))
+        resolved = resolve_subjects(session_of(note), note.user_id, [note])
+        socketio.emit("notification", to_json(note, resolved), to=user_room(note.user_id))

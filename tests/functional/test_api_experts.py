@@ -10,7 +10,8 @@ EXPERT_KEYS = {"user", "weight", "evidence", "tags", "declared", "is_available"}
 ROUTING_KEYS = {"question_id", "status", "created_at", "candidates", "notified"}
 CANDIDATE_KEYS = {"user", "rank", "score", "reasons", "state", "is_exploration", "notified_at", "declined_at",
                   "decline_reason", "answered_at", "routed_by_hand"}
-NOTE_KEYS = {"id", "kind", "question_id", "title", "url", "reasons", "rank", "created_at", "read"}
+NOTE_KEYS = {"id", "kind", "subject_type", "subject_id", "question_id", "title", "url", "gone", "reasons", "rank",
+             "created_at", "read", "resolved"}
 
 
 @pytest.fixture
