@@ -48,3 +48,27 @@ sessions_ended = _accounts.signal(
     "sessions-ended",
     doc="""sender: User whose sessions were ended (logout, password change, deactivation); by: User | None.
     Every browser session, remember-me cookie and socket opened before this point is no longer valid.""")
+
+# --- knowledge base -----------------------------------------------------------------------
+# Sent by app.kb.services inside the caller's transaction; points and notifications listen.
+_kb = Namespace()
+
+article_published = _kb.signal(
+    "article-published",
+    doc="""sender: Article; by: User (who published); version: int (the version now published);
+    first: bool (the article's first publication); answer_authors: list[int] (authors of the
+    source answers credited on the article, rewarded once, at the first publication);
+    fixer_id: int | None (the editor of a fix that was published, not its first publication).""")
+article_feedback = _kb.signal(
+    "article-feedback",
+    doc="""sender: Article; by: User | None (None: an anonymous visitor); helpful: bool;
+    credited: list[int] (the article's credited authors); feedback_id: int.""")
+article_reused = _kb.signal(
+    "article-reused",
+    doc="""sender: Article; by: User (who linked it); question_id: int (the question it answered).""")
+article_flagged = _kb.signal(
+    "article-flagged", doc="""sender: Article; by: User; reason: str (outdated | incorrect | unclear | duplicate).""")
+article_needs_review = _kb.signal(
+    "article-needs-review",
+    doc="""sender: Article (moved to needs_review); by: User | None (None: a job); reason: str
+    (expired | flagged | source_changed | unhelpful).""")
