@@ -74,6 +74,9 @@ class Config:
     # Background work (routing after a question is asked): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI).
     JOBS_MODE = _env("JOBS_MODE", "thread")
+    # Periodic sweeps (review dates, fraud scans, escalation, digests): each web process runs
+    # them on an in-process scheduler started by its first request.
+    SCHEDULER_ENABLED = _env("SCHEDULER_ENABLED", "1") == "1"
 
     # --- Sessions, login throttling, request guards, headers, public origin ------------------
     # (app/accounts/auth.py, app/accounts/throttle.py, app/security.py)
@@ -118,6 +121,7 @@ class TestingConfig(Config):
     SERVER_NAME = "localhost"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
     JOBS_MODE = "inline"
+    SCHEDULER_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -18,8 +18,10 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
@@ -68,3 +70,58 @@ def enqueue(fn: Callable, *args, delay: float = 0, local: bool = False) -> None:
         timer.start()
     else:
         _executor().submit(run_job, app, fn, *args)
+
+
+# --- periodic jobs ------------------------------------------------------------------------
+# Daily and frequent sweeps (review dates, fraud scans, escalation, digests) register here from
+# their domain's connect(). In the embedded default, each web process runs them on an
+# in-process scheduler started by its first request; every periodic job must therefore be
+# idempotent on its own (two processes, or two schedulers, may fire it at the same moment).
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: float          # seconds between runs
+    fn: Callable          # a job: fn(session)
+
+
+_periodic: dict[str, Periodic] = {}
+_scheduler_started = False
+
+
+def register_periodic(name: str, every: float, fn: Callable) -> None:
+    """Run ``fn(session)`` every ``every`` seconds (idempotent by name)."""
+    _periodic[name] = Periodic(name, every, fn)
+
+
+def periodic_jobs() -> list[Periodic]:
+    return sorted(_periodic.values(), key=lambda p: p.name)
+
+
+def start_scheduler(app: Flask) -> bool:
+    """Start this process's scheduler thread once (``SCHEDULER_ENABLED`` and thread mode only);
+    True when it was started by this call."""
+    global _scheduler_started
+    if _scheduler_started:  # every request asks: answer without the lock
+        return False
+    with _pool_lock:
+        if _scheduler_started or not app.config.get("SCHEDULER_ENABLED", True) \
+                or app.config.get("JOBS_MODE", "thread") != "thread":
+            return False
+        _scheduler_started = True
+    thread = threading.Thread(target=_schedule_forever, args=(app,), name="jobs-scheduler", daemon=True)
+    thread.start()
+    return True
+
+
+def _schedule_forever(app: Flask, tick: float = 5.0) -> None:
+    # First runs are spread over the first interval, so a restart does not fire every sweep at once.
+    next_run = {p.name: time.monotonic() + min(p.every, 60.0) for p in periodic_jobs()}
+    while True:
+        now = time.monotonic()
+        for job in periodic_jobs():
+            due = next_run.setdefault(job.name, now + job.every)
+            if now >= due:
+                next_run[job.name] = now + job.every
+                _executor().submit(run_job, app, job.fn)
+        time.sleep(tick)

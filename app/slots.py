@@ -13,6 +13,8 @@ Slots in use (the page that fills them, the context it passes):
   ``viewer``, ``forms`` (a failed form of the panel's own, by name, to show again).
 * ``question.answer`` (each answer of the question page, keyed by answer id): ``page``,
   ``viewer``.
+* ``question.answer_form`` (under "Your answer", for a logged-in viewer of an open question):
+  ``page``, ``viewer``, ``forms``.
 * ``user.facts`` (the facts list of the user page, ``<div><dt>..</dt><dd>..</dd></div>`` items)
   and ``user.sections`` (the user page): ``profile`` (``forum.viewmodels.UserProfile``), ``viewer``.
 

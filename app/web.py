@@ -147,6 +147,14 @@ def init_app(app: Flask) -> None:
     """The id converter (one registration for every blueprint) and the page chrome."""
     app.url_map.converters["id"] = RowIdConverter
 
+    @app.before_request
+    def _start_scheduler():
+        # The periodic jobs' scheduler starts with the first request, not in create_app
+        # (which only wires): commands and tests never start it.
+        from app.jobs import start_scheduler
+
+        start_scheduler(app)
+
     @app.context_processor
     def _chrome():
         # Panels other domains add to every page's header (the notification bell, the curators'

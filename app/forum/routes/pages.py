@@ -67,9 +67,11 @@ def render_question_page(page: queries.QuestionPage, status: int = 200, slot_for
     }
     context.update(forms)
     viewer = current_user
-    panels = {"aside": slots.fill("question.aside", page=page, viewer=viewer, forms=slot_forms or {}),
+    forms_ = slot_forms or {}
+    panels = {"aside": slots.fill("question.aside", page=page, viewer=viewer, forms=forms_),
               "answers": slots.fill_each("question.answer", [a.id for a in page.answers], page=page,
-                                         viewer=viewer)}
+                                         viewer=viewer),
+              "answer_form": slots.fill("question.answer_form", page=page, viewer=viewer, forms=forms_)}
     return render_template("forum/question.html", page=page, panels=panels, close_reasons=CLOSE_REASONS,
                            **context), status
 
