@@ -16,7 +16,7 @@ from app.accounts.queries import list_tokens
 from app.accounts.redirects import safe_next
 from app.accounts.throttle import login_throttle
 from app.errors import Invalid
-from app.web import copy_errors, login_required
+from app.web import login_required, render_form_error
 from app.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -46,9 +46,7 @@ def _has_errors(form) -> bool:
 
 def _refused(template: str, form, err: Invalid, **context):
     """The service refused the input: undo, show its messages next to the fields, keep the typing."""
-    db.session.rollback()
-    copy_errors(form, err.errors)
-    return _page(template, form, **context)
+    return render_form_error(template, form, err, **context)
 
 
 def _me():

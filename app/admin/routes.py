@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts import services as accounts
-from app.web import copy_errors, login_required, paging
+from app.web import login_required, paging, refuse
 from app.accounts.services import can_manage_team
 from app.admin import queries
 from app.admin.forms import ROLE_LABELS, MemberForm, RoleForm, TeamForm
@@ -93,8 +93,7 @@ def create_team():
     try:
         team = accounts.create_team(db.session, form.name.data, by=_me(), slug=form.slug.data or None)
     except Invalid as err:
-        db.session.rollback()
-        copy_errors(form, err.errors)
+        refuse(form, err)
         return _teams_page(form, 422)
     flash(_("The team %(name)s is created. Add its members below.", name=team.name), "success")
     return redirect(url_for(".team", team_id=team.id))

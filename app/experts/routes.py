@@ -23,7 +23,7 @@ from app.forum.services.common import require_visible
 from app.forum.urls import question_url
 from app.markup import normalize_tag
 from app.notifications import services as notifications
-from app.web import copy_errors, login_required
+from app.web import login_required, refuse, render_form_error
 
 bp = Blueprint("experts", __name__)
 MAX_QUERY = 200
@@ -126,10 +126,7 @@ def _person(form: RouteForm):
 
 def _refuse(question, form, err: Invalid, which: str):
     """Show the page the form was on again, with the service's messages and what was typed (422)."""
-    db.session.rollback()
-    copy_errors(form, {("username" if k == "user" else k): v for k, v in err.errors.items()})
-    if not err.errors and not form.errors:
-        form.form_errors.append(str(err.detail))
+    refuse(form, Invalid(err.detail, errors={("username" if k == "user" else k): v for k, v in err.errors.items()}))
     if which == "decline" and form.origin.data != "question":
         return _inbox(422, form, question.id)
     return render_question_page(question_page(db.session, question.id, current_user), 422,
@@ -180,8 +177,6 @@ def settings():
     form.validate()
     errors = _save(form, _me())
     if errors or form.errors:
-        db.session.rollback()
-        copy_errors(form, errors)
-        return render_template("experts/settings.html", form=form), 422
+        return render_form_error("experts/settings.html", form, Invalid(errors=errors))
     flash(_("Your expert settings are saved."), "success")
     return redirect(url_for(".settings"), 303)
