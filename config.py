@@ -56,6 +56,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
     SOCKETIO_MESSAGE_QUEUE = _env("REDIS_URL")
+    # Socket.IO admission (app/realtime/guard.py): seconds an Engine.IO session may stay
+    # unauthenticated; unauthenticated sessions per client address; authenticated connections per
+    # user and per address (a call centre behind one NAT address needs room). Per process.
+    REALTIME_AUTH_WINDOW = float(_env("REALTIME_AUTH_WINDOW", "10"))
+    REALTIME_MAX_PENDING_PER_ADDRESS = int(_env("REALTIME_MAX_PENDING_PER_ADDRESS", "20"))
+    REALTIME_MAX_PER_USER = int(_env("REALTIME_MAX_PER_USER", "20"))
+    REALTIME_MAX_PER_ADDRESS = int(_env("REALTIME_MAX_PER_ADDRESS", "1000"))
     SQL_ECHO = False
 
     # Routing (app/experts). How many experts one question notifies, a person's caps (open
