@@ -46,6 +46,9 @@ class Config:
     PER_PAGE = 20
     MAX_PER_PAGE = 100
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Writes per API client (app/api/auth.py; the same default). bench/bench_concurrency.py lifts it
+    # so that it measures the server, not the limiter.
+    API_WRITE_RATE_LIMIT = _env("API_WRITE_RATE_LIMIT", "120 per minute")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -20,8 +20,10 @@ import logging
 
 import socketio
 from flask import Flask
+from flask_login import current_user
 from werkzeug.http import parse_cookie
 
+from app.extensions import db
 from app.realtime.guard import NOT_ADMITTED, ConnectionGuard, Limits
 from app.realtime.registry import MemoryRegistry, RedisRegistry
 
@@ -97,9 +99,6 @@ class Realtime:
                  self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
         if "HTTP_AUTHORIZATION" not in environ and not any(name in cookies for name in names):
             return None
-        from flask_login import current_user
-
-        from app.extensions import db
         with self.app.request_context(environ):
             try:
                 user = current_user._get_current_object()

@@ -111,3 +111,38 @@ def test_revoking_through_the_accounts_service_disconnects(app, db, make_user):
     db.session.commit()
     assert db.session.scalar(select(ApiToken.revoked_at).where(ApiToken.id == token_id)) is not None
     assert not sock.is_connected()
+
+
+def test_a_revocation_committed_while_the_socket_connects_still_ends_it(app, db, make_user, monkeypatch):
+    """The revocation commits after the connect handler checked the token but before the socket
+    counts as connected: the first disconnect pass cannot reach it, the second one does."""
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from app.db import intend_write
+    from app.realtime import credentials, events
+
+    monkeypatch.setattr(credentials, "SECOND_PASS_AFTER", 0.1)
+    user_id = make_user("expert").id
+    row, plaintext = accounts.create_token(db.session, db.session.get(User, user_id), "racing")
+    db.session.commit()
+    token_id = row.id
+    checked = events._credentials
+
+    def check_then_revoke(auth):
+        found = checked(auth)
+        with intend_write(), Session(db.engine) as other:  # another request, committing meanwhile
+            token = other.get(ApiToken, token_id)
+            token.revoked_at = utcnow()
+            signals.token_revoked.send(token, by=other.get(User, user_id))
+            other.commit()
+        return found
+
+    monkeypatch.setattr(events, "_credentials", check_then_revoke)
+    sock = new_socket(app, auth={"token": plaintext})
+    assert sock.is_connected()  # the check passed before the revocation committed
+    deadline = time.monotonic() + 5
+    while sock.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not sock.is_connected(), "the socket outlived the revocation that raced its connect"
