@@ -285,11 +285,13 @@ def questions_in_a_row(base_url: str, person, tally: Tally, pairs: int = 3, labe
     client.close()
 
 
-def vote_load(base_url: str, voters: list, answer_ids: list[int], tally: Tally, seconds: float) -> tuple[Ledger, float]:
-    """For the benchmark: each voter keeps changing its vote (+1, retract, +1, ...) on its own
-    slice of answers for ``seconds``; every request is a real write. Returns what was acknowledged
-    and the wall time."""
-    ledger = Ledger()
+def vote_load(base_url: str, voters: list, answer_ids: list[int], tally: Tally, seconds: float,
+              standing: Ledger | None = None) -> tuple[Ledger, float]:
+    """For the benchmark: for ``seconds``, each voter flips its vote (+1, retract, +1, ...) on its
+    own slice of answers, starting from ``standing`` (the votes an earlier run left), so every
+    request changes a vote. Returns what was acknowledged (the standing votes included) and the
+    wall time."""
+    ledger = Ledger(votes=dict(standing.votes) if standing else {})
 
     def voter(person, n):
         def run(barrier):
@@ -298,7 +300,8 @@ def vote_load(base_url: str, voters: list, answer_ids: list[int], tally: Tally, 
             barrier.wait()
             end, i = time.monotonic() + seconds, 0
             while time.monotonic() < end:
-                aid, value = mine[i % len(mine)], (1 if (i // len(mine)) % 2 == 0 else 0)
+                aid = mine[i % len(mine)]
+                value = 0 if ledger.votes.get((person.id, "a", aid), 0) == 1 else 1
                 done = client.call("POST", f"/api/v1/answers/{aid}/vote", {"value": value})
                 if done is not None:
                     ledger.vote(person.id, "a", aid, value)
