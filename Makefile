@@ -12,15 +12,20 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
+PROD_PORT   ?= 8000
+INSTANCES   ?= 2
+SERVE_ARGS  ?=
 
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: help install translations instance run test test-postgres test-all bench constraints clean
+.PHONY: help install translations instance run serve-prod test test-postgres test-system test-all bench constraints clean
 
 help:
 	@echo "make run            install, migrate, seed demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make serve-prod     the production topology: nginx on :$(PROD_PORT), $(INSTANCES) gevent instances, Redis"
 	@echo "make test           install and run the default test suite"
 	@echo "make test-postgres  tests against a real PostgreSQL (TEST_DATABASE_URL or a throwaway server)"
+	@echo "make test-system    real servers and concurrent clients (pytest -m system; needs nginx, redis-server)"
 	@echo "make test-all       every suite: default, slow, postgres, browser, redis"
 	@echo "make bench          load benchmark (gunicorn + wrk), prints a table"
 	@echo "make constraints    re-pin constraints.txt after changing pyproject.toml"
@@ -54,6 +59,10 @@ run: install
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# nginx + N gunicorn gevent instances + Redis (deploy/serve.py, docs/deploy.md). Ctrl-C stops all.
+serve-prod: install
+	$(BIN)/python deploy/serve.py --host $(HOST) --port $(PROD_PORT) --instances $(INSTANCES) $(SERVE_ARGS)
+
 # --- tests -------------------------------------------------------------------
 # The default suite deselects slow/postgres/browser/redis (pyproject addopts).
 test: install
@@ -61,6 +70,10 @@ test: install
 
 test-postgres: install
 	$(BIN)/pytest -m postgres $(PYTEST_ARGS)
+
+# SQLite unless TEST_DATABASE_URL names a PostgreSQL server.
+test-system: install
+	$(BIN)/pytest -m system $(PYTEST_ARGS)
 
 # -m "" lifts the default deselection.
 test-all: install

@@ -52,6 +52,9 @@ class Config:
     PER_PAGE = 20
     MAX_PER_PAGE = 100
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Writes per API client (app/api/auth.py; the same default). bench/bench_concurrency.py lifts it
+    # so that it measures the server, not the limiter.
+    API_WRITE_RATE_LIMIT = _env("API_WRITE_RATE_LIMIT", "120 per minute")
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://"))
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -62,6 +65,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
     SOCKETIO_MESSAGE_QUEUE = _env("REDIS_URL")
+    # Socket.IO admission (app/realtime/guard.py): seconds an Engine.IO session may stay
+    # unauthenticated; unauthenticated sessions per client address; authenticated connections per
+    # user and per address (a call centre behind one NAT address needs room). Per process.
+    REALTIME_AUTH_WINDOW = float(_env("REALTIME_AUTH_WINDOW", "10"))
+    REALTIME_MAX_PENDING_PER_ADDRESS = int(_env("REALTIME_MAX_PENDING_PER_ADDRESS", "20"))
+    REALTIME_MAX_PER_USER = int(_env("REALTIME_MAX_PER_USER", "20"))
+    REALTIME_MAX_PER_ADDRESS = int(_env("REALTIME_MAX_PER_ADDRESS", "1000"))
     SQL_ECHO = False
 
     # Routing (app/experts). How many experts one question notifies, a person's caps (open

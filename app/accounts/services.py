@@ -161,6 +161,12 @@ def create_token(session: Session, user: User, name: str = "default") -> tuple[A
 TOKEN_USE_INTERVAL = timedelta(minutes=1)
 
 
+def token_for(session: Session, plaintext: str) -> ApiToken | None:
+    """The token row for ``plaintext``, revoked or not (None when no such token exists): a
+    socket is registered under the token it presents, so that revoking it can end the socket."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext or "")))
+
+
 def user_for_token(session: Session, plaintext: str) -> User | None:
     """The active owner of a live token, or None. Notes the use (``last_used_at``) at most once
     per ``TOKEN_USE_INTERVAL``: never in the caller's transaction (a GET must not write) but in

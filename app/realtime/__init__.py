@@ -1,17 +1,44 @@
 """Real-time delivery over Socket.IO. Connections are authenticated (session cookie or API
-token) and each user joins a private room; later notifiers emit to ``user_room(id)``."""
+token) and each user joins a private room; notifiers emit to ``user_room(id)``.
+
+* :func:`socketio_options`: how ``create_app`` sets up the server (async mode, message queue,
+  and the client manager that installs the connection guard, :mod:`app.realtime.server`);
+* :func:`connect`: the receivers that end sockets with their credentials
+  (:mod:`app.realtime.credentials`);
+* ``events``: the Socket.IO handlers and the notification deliverer.
+"""
 from __future__ import annotations
+
+import sys
+
+
+def async_mode() -> str:
+    """``"gevent"`` when gevent has patched this process (gunicorn ``-k gevent``, see
+    deploy/gunicorn.conf.py), else ``"threading"`` (``flask run``, sync workers, tests, CLI).
+
+    Patched sockets with the threading driver would block the gevent hub; unpatched ones with the
+    gevent driver would serve one client at a time: the mode must follow the process.
+    """
+    monkey = sys.modules.get("gevent.monkey")  # never import gevent into a process that lacks it
+    return "gevent" if monkey is not None and monkey.is_module_patched("socket") else "threading"
 
 
 def socketio_options(app) -> dict:
     """Keyword arguments for ``socketio.init_app``: the async mode that matches the server the
-    app runs in, and the message queue shared by several processes (``REDIS_URL``)."""
-    return {"message_queue": app.config.get("SOCKETIO_MESSAGE_QUEUE"), "async_mode": "threading"}
+    app runs in, and the client manager (in memory, or on the ``REDIS_URL`` message queue shared
+    by several processes) that carries this app's connection guard and socket registry."""
+    from app.realtime.server import client_manager
+
+    return {"async_mode": async_mode(),
+            "client_manager": client_manager(app, app.config.get("SOCKETIO_MESSAGE_QUEUE"))}
 
 
 def connect(app) -> None:
-    """Deliver committed notifications to the users' rooms (idempotent)."""
+    """Deliver committed notifications to the users' rooms, and end sockets with their
+    credentials (idempotent)."""
     from app.notifications.services import register_deliverer
+    from app.realtime.credentials import connect as connect_credentials
     from app.realtime.events import deliver_notifications
 
     register_deliverer(deliver_notifications)
+    connect_credentials()
