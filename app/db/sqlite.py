@@ -10,19 +10,29 @@ Writers of one process first queue on a *write gate*, a lock per database file, 
 ``BEGIN IMMEDIATE`` until the COMMIT or ROLLBACK has run. Without it they would all wait in
 SQLite's busy handler, which sleeps in growing steps (up to 100 ms) whatever the lock's real
 holding time, and under gevent that sleep blocks every greenlet of the worker, the lock's
-holder included, for the whole busy timeout. Other processes still meet at SQLite's own lock,
-with ``busy_timeout``.
+holder included, for the whole busy timeout.
+
+Writers of *other* processes meet at SQLite's own lock. SQLite's busy handler is only allowed
+a short wait per attempt (``BUSY_STEP_MS``); the rest of the wait, up to ``BUSY_TIMEOUT_S``,
+is a loop of Python sleeps, which yield to other greenlets under gevent. So a gevent worker
+waiting for another process's writer never freezes its own readers and sockets.
 """
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-BUSY_TIMEOUT_S = 30
+BUSY_TIMEOUT_S = 30   # how long a writer waits for the write lock, in all
+BUSY_STEP_MS = 20     # SQLite's own (process-blocking) wait per attempt
 _gates: dict[str, threading.Lock] = {}
+# Tests observe how transactions begin: BEGIN IMMEDIATE is issued on the raw connection (see
+# GatedConnection.begin_immediate), which SQLAlchemy's statement events do not see.
+_begin_observers: list[Callable[[str], None]] = []
 _gates_lock = threading.Lock()
 
 
@@ -41,12 +51,28 @@ class GatedConnection(sqlite3.Connection):
     gate: threading.Lock | None = None
     holds_gate = False
 
-    def acquire_gate(self) -> None:
-        if self.gate is None or self.holds_gate:
-            return
-        if not self.gate.acquire(timeout=BUSY_TIMEOUT_S):
-            raise sqlite3.OperationalError("database is locked (write gate timeout)")
-        self.holds_gate = True
+    def begin_immediate(self) -> None:
+        """Take the gate, then SQLite's write lock, waiting up to ``BUSY_TIMEOUT_S`` in all."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        if self.gate is not None and not self.holds_gate:
+            if not self.gate.acquire(timeout=BUSY_TIMEOUT_S):
+                raise sqlite3.OperationalError("database is locked (write gate timeout)")
+            self.holds_gate = True
+        pause = 0.002
+        try:
+            while True:
+                try:
+                    self.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as err:
+                    message = str(err).lower()
+                    if ("locked" not in message and "busy" not in message) or time.monotonic() > deadline:
+                        raise
+                time.sleep(pause)  # another process writes: yield, then try again
+                pause = min(pause * 2, 0.05)
+        except BaseException:
+            self._release()
+            raise
 
     def _release(self) -> None:
         if self.holds_gate:
@@ -103,7 +129,9 @@ def configure(engine: Engine, wants_write) -> None:
         dbapi_conn.isolation_level = None  # let the "begin" hook below issue BEGIN
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        # File databases wait in GatedConnection.begin_immediate; the rest keep SQLite's wait.
+        gated = isinstance(dbapi_conn, GatedConnection)
+        cur.execute(f"PRAGMA busy_timeout={BUSY_STEP_MS if gated else BUSY_TIMEOUT_S * 1000}")
         if _file_path(engine.url) is not None:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -113,12 +141,17 @@ def configure(engine: Engine, wants_write) -> None:
     def _on_begin(conn):
         write = wants_write()
         dbapi_conn = conn.connection.dbapi_connection
-        gated = write and isinstance(dbapi_conn, GatedConnection)
-        if gated:
-            dbapi_conn.acquire_gate()
-        try:
+        if write and isinstance(dbapi_conn, GatedConnection):
+            # On the raw connection: a failed attempt must not go through SQLAlchemy's error
+            # handling, which would roll back (and so release the gate) between attempts.
+            dbapi_conn.begin_immediate()
+        else:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-        except BaseException:
-            if gated:
-                dbapi_conn._release()
-            raise
+        for observer in _begin_observers:
+            observer("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def observe_begins(observer: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``observer(statement)`` for every BEGIN from now on; returns the function that stops it."""
+    _begin_observers.append(observer)
+    return lambda: _begin_observers.remove(observer)

@@ -2,21 +2,15 @@
 sockets are disconnected after the ending transaction commits, never for a rollback."""
 from __future__ import annotations
 
-import pytest
 from flask import g
 from sqlalchemy import select
 
-from app import realtime, signals
+from app import signals
 from app.accounts import services as accounts
 from app.accounts.models import ApiToken, User
 from app.db import utcnow
 from app.extensions import socketio
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def receivers(app):
-    realtime.connect()  # create_app will call every domain's connect(); until then, here
 
 
 def new_socket(app, **kwargs):
@@ -102,8 +96,6 @@ def test_a_disconnected_socket_is_forgotten(app, db, make_user):
     assert realtime_of(app).registry.take(f"token:{token_id}") == []
 
 
-@pytest.mark.xfail(strict=True, reason="accounts.revoke_token does not send signals.token_revoked yet "
-                                       "(the security work adds the sender); remove this mark when it does")
 def test_revoking_through_the_accounts_service_disconnects(app, db, make_user):
     user_id = make_user("expert").id
     token_id, sock = token_socket(app, db, user_id)
@@ -120,7 +112,7 @@ def test_a_revocation_committed_while_the_socket_connects_still_ends_it(app, db,
 
     from sqlalchemy.orm import Session
 
-    from app.db import intend_write
+    from app.db import intent
     from app.realtime import credentials, events
 
     monkeypatch.setattr(credentials, "SECOND_PASS_AFTER", 0.1)
@@ -132,7 +124,7 @@ def test_a_revocation_committed_while_the_socket_connects_still_ends_it(app, db,
 
     def check_then_revoke(auth):
         found = checked(auth)
-        with intend_write(), Session(db.engine) as other:  # another request, committing meanwhile
+        with intent(True), Session(db.engine) as other:  # another request, committing meanwhile
             token = other.get(ApiToken, token_id)
             token.revoked_at = utcnow()
             signals.token_revoked.send(token, by=other.get(User, user_id))

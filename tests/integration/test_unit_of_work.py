@@ -6,25 +6,21 @@ import threading
 
 import pytest
 from flask import flash
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app import db as uow
 from app.db import intent, run_in_transaction, transactional, writes
+from app.db.sqlite import observe_begins
 from app.errors import Conflict, Unavailable
 from app.forum import services
 from app.forum.models import Answer, Vote
 
 
-def _begins(engine):
-    """The BEGIN statements the engine sends, in order (a list filled while the block runs)."""
+def _begins(_engine):
+    """The BEGIN statements issued from now on, in order, and the function that stops listening."""
     seen: list[str] = []
-
-    def before(_conn, _cursor, statement, *_args):
-        if statement.startswith("BEGIN"):
-            seen.append(statement)
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
+    return seen, observe_begins(seen.append)
 
 
 def _add_view(app, rule, fn, methods=("GET",)):
@@ -221,3 +217,26 @@ def test_huge_numbers_in_pages_and_parameters_are_4xx_not_500(client, make_user,
     response = client.post("/api/v1/notifications/read", json={"up_to": 10**20}, headers=headers)
     assert response.status_code == 400 and "up_to" in response.get_json()["errors"]
     assert client.get("/questions/100000000000000000000").status_code == 404
+
+
+def test_a_writer_of_another_process_is_waited_for_without_sqlites_long_busy_wait(app, db):
+    """Another connection (as another process would) holds the write lock for a moment: our
+    writer retries in short steps and gets it as soon as it is free."""
+    import sqlite3
+    import time as clock
+
+    path = db.engine.url.database
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    started = clock.monotonic()
+    with intent(True):
+        conn = db.engine.connect()
+        conn.execute(text("SELECT 1"))  # begins: waits for the other writer
+        waited = clock.monotonic() - started
+        conn.rollback()
+        conn.close()
+    release.join()
+    other.close()
+    assert 0.25 <= waited < 2.0

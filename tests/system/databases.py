@@ -126,7 +126,7 @@ def _create_population(url: str, admin_token: str) -> dict:
     from app import create_app
     from app.accounts import services as accounts
     from app.accounts.models import User
-    from app.db import intend_write
+    from app.db import intent
     from app.extensions import db
     from config import TestingConfig
 
@@ -138,7 +138,7 @@ def _create_population(url: str, admin_token: str) -> dict:
         user = accounts.create_user(db.session, f"{name}_{tag}", None, role=role)
         return {"user": user, "token": accounts.create_token(db.session, user, "system-tests")[1]}
 
-    with app.app_context(), intend_write():
+    with app.app_context(), intent(True):
         made = {
             "writers": [person(f"w{i:02d}", "expert" if i < EXPERTS else "staff") for i in range(WRITERS)],
             "moderators": [person(f"mod{i:02d}", "moderator") for i in range(MODERATORS)],

@@ -15,15 +15,16 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    from app import create_app, realtime, signals
+    from app import create_app, signals
     from app.accounts.models import ApiToken, User
-    from app.db import intend_write, utcnow
+    from app.db import transactional, utcnow
     from app.extensions import db
 
     kind, ident = argv[0], int(argv[1])
     app = create_app()
-    realtime.connect()
-    with app.app_context(), intend_write():
+
+    @transactional(write=True)
+    def end() -> None:
         if kind == "token":
             token = db.session.get(ApiToken, ident)
             token.revoked_at = utcnow()
@@ -33,7 +34,9 @@ def main(argv: list[str]) -> int:
             signals.sessions_ended.send(user, by=user)
         else:
             raise SystemExit(f"unknown credential kind {kind!r}")
-        db.session.commit()
+
+    with app.app_context():
+        end()
     return 0
 
 

@@ -19,9 +19,6 @@ from tests.system.servers import ROOT, flask_cli
 pytestmark = pytest.mark.system
 
 PASSWORD = "system-tests-password-1"
-NEEDS_INTEGRATION = ("needs accounts.revoke_token/logout to send the signals (security work) and create_app to call "
-                     "realtime.connect() (lead); remove this mark when both have landed")
-
 
 @pytest.fixture(scope="module")
 def topology(serve, plain_template):
@@ -90,7 +87,6 @@ def test_ending_sessions_in_another_process_disconnects_the_browser_socket_on_in
     assert gone and kept_up, topology.report(f"browser socket gone: {gone}; token socket up: {kept_up}")
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_INTEGRATION)
 def test_revoking_on_instance_b_disconnects_the_socket_on_instance_a(topology):
     """The whole path through HTTP: the token's owner revokes it on B's settings page."""
     a, b = topology.server.instance_urls
