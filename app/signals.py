@@ -72,3 +72,12 @@ article_needs_review = _kb.signal(
     "article-needs-review",
     doc="""sender: Article (moved to needs_review); by: User | None (None: a job); reason: str
     (expired | flagged | source_changed | unhelpful).""")
+
+# --- points -------------------------------------------------------------------------------
+_points = Namespace()
+
+badge_awarded = _points.signal(
+    "badge-awarded",
+    doc="""sender: User (who earned it); badge: str (the badge's code); award: the award row (its
+    id, tag for a tag badge, and awarded_at). Sent once per award, inside the awarding transaction;
+    the notifications domain turns it into a notification.""")
