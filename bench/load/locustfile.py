@@ -1,4 +1,5 @@
-"""Locust fallback for bench/load/run.py when wrk is missing: GETs $BENCH_PATH as fast as it can."""
+"""Locust fallback for bench/load/run.py when wrk is missing: GETs $BENCH_PATH as fast as it can
+(with $BENCH_COOKIE, the logged-in session, when set)."""
 import os
 
 from locust import FastHttpUser, constant, task
@@ -9,4 +10,6 @@ class Reader(FastHttpUser):
 
     @task
     def get(self):
-        self.client.get(os.environ.get("BENCH_PATH", "/"), name="target")
+        cookie = os.environ.get("BENCH_COOKIE")
+        self.client.get(os.environ.get("BENCH_PATH", "/"), name="target",
+                        headers={"Cookie": cookie} if cookie else None)
