@@ -64,7 +64,10 @@ def _init_extensions(app: Flask) -> None:
     from app import web
     web.init_app(app)  # before the blueprints: their rules use its <id:...> converter
 
-    import app.models  # noqa: F401  (all tables on the metadata)
+    from app import cache
+    cache.init_app(app)  # content-versioned fragments (no I/O until the first page asks)
+
+    import app.models  # noqa: F401  (all tables on the metadata; rebinds the name "app")
     from app.accounts import auth  # noqa: F401  (registers the user and request loaders)
 
 

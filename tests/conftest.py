@@ -101,3 +101,26 @@ def token_for(app):
         _db.session.commit()
         return {"Authorization": f"Bearer {plaintext}"}
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server for tests marked ``redis`` (tests/redisserver.py)."""
+    from tests.redisserver import RedisServer, RedisUnavailable, unavailable
+
+    server = RedisServer()
+    try:
+        server.start()
+    except RedisUnavailable as exc:
+        unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The throwaway server's URL, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url()

@@ -10,30 +10,11 @@ from app import create_app
 from app.extensions import db as _db
 from app.extensions import limiter
 from config import TestingConfig
-from tests.redisserver import RedisServer, RedisUnavailable, closed_port, unavailable
+from tests.redisserver import closed_port
 
 PASSWORD = "correct-horse-9"
 LIMITS = {"LOGIN_FAILURES_PER_IP": "4 per 10 minutes", "LOGIN_FAILURES_PER_ACCOUNT_IP": "100 per 10 minutes",
           "LOGIN_FAILURES_PER_ACCOUNT": "100 per 10 minutes"}
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = RedisServer()
-    try:
-        server.start()
-    except RedisUnavailable as exc:
-        unavailable(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis_url(redis_server):
-    redis_server.flush()
-    return redis_server.url()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,166 @@
+"""Content-versioned fragment caching (DESIGN.md: fast pages, nothing stale, nothing leaked).
+
+A page caches the parts of itself that are the same for everyone in a *viewer class* with
+:func:`fragment`; the key carries
+
+* the fragment's name and arguments (page number, query ...),
+* the viewer class (:func:`viewer_class`: anonymous and customers, staff with their set of teams,
+  moderators ...): a fragment is only ever served to viewers who may see all of it,
+* the language,
+* the content version (``app.cache.version``), bumped after every commit that changed content:
+  a fragment is never served once what it shows has changed.
+
+Per-viewer parts (their votes, their controls, the header) are rendered per request around it.
+Entries live in this process's memory, or in Redis when ``REDIS_URL`` is set (``app.cache.store``);
+``CACHE_ENABLED=False`` turns it all off (every fragment rendered).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.cache.store import MemoryStore, RedisStore
+from app.cache.version import version_store
+
+log = logging.getLogger(__name__)
+_EXT = "fragment_cache"
+_CHANGED = "content_changed"
+# Tables whose rows no cached page shows: writing them does not invalidate anything.
+QUIET_TABLES = frozenset({"notifications", "search_logs", "expertise_events", "api_tokens"})
+
+
+class FragmentCache:
+    def __init__(self, app: Flask):
+        from app.extensions import db
+
+        config = app.config
+        self.enabled = config.get("CACHE_ENABLED", True)
+        self.ttl = float(config.get("CACHE_TTL", 300))
+        self.store = RedisStore(config["REDIS_URL"]) if config.get("REDIS_URL") else \
+            MemoryStore(int(config.get("CACHE_MAX_CHARS", 64 * 1024 * 1024)))
+        with app.app_context():
+            self.versions = version_store(config, db.engine)
+
+    def version(self) -> int | None:
+        """The content version, read once per request (or unit of work)."""
+        if "content_version" not in g:
+            from app.extensions import db
+            g.content_version = self.versions.read(db.session) if self.enabled else None
+        return g.content_version
+
+    def bump(self) -> None:
+        self.versions.bump()
+        g.pop("content_version", None)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXT] = FragmentCache(app)
+    _listen()
+
+
+def cache_of(app: Flask | None = None) -> FragmentCache | None:
+    app = app or (current_app if has_app_context() else None)
+    return app.extensions.get(_EXT) if app is not None else None
+
+
+def viewer_class(user) -> str:
+    """The visibility class of a viewer (``app.forum.access``): everyone in one class sees exactly
+    the same content, so may share a fragment. The role is part of it because some controls are."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "anon"
+    if user.is_moderator:
+        return user.role
+    teams = ",".join(str(t) for t in sorted(user.team_ids))
+    return f"{user.role}:{teams}"
+
+
+def fragment(name: str, key: tuple, render: Callable[[], str], *, viewer=None) -> Markup:
+    """The cached HTML of ``render()`` for this ``name``, ``key``, viewer class, language and content
+    version; rendered (and stored) on a miss, or every time when caching is off or the version
+    cannot be read."""
+    cache = cache_of()
+    version = cache.version() if cache is not None else None
+    if version is None:
+        return Markup(render())
+    locale = get_locale()
+    raw = repr((name, key, viewer_class(viewer), str(locale) if locale else "", version))
+    cache_key = f"{name}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    hit = cache.store.get(cache_key)
+    if hit is not None:
+        return Markup(hit)
+    html = str(render())
+    cache.store.set(cache_key, html, cache.ttl)
+    return Markup(html)
+
+
+# --- invalidation ---------------------------------------------------------------------------
+_listening = False
+
+
+def _listen() -> None:
+    """Session events (global, connected once per process): a unit of work that changed a shown
+    table bumps the version after its commit, before its response is sent."""
+    global _listening
+    if _listening:
+        return
+    _listening = True
+    event.listen(Session, "before_flush", _flushing)
+    event.listen(Session, "do_orm_execute", _executing)
+    event.listen(Session, "before_commit", _committing)
+    event.listen(Session, "after_soft_rollback", _rolled_back)
+
+
+def _loud(table_name: str | None) -> bool:
+    return table_name not in QUIET_TABLES
+
+
+def _flushing(session: Session, _context, _instances) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(getattr(obj, "__table__", None), "name", None)
+        if _loud(table):
+            session.info[_CHANGED] = True
+            return
+
+
+def _executing(state) -> None:
+    # Core-style UPDATE/DELETE/INSERT through the session (counters, bulk updates).
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        if _loud(getattr(table, "name", None)):
+            state.session.info[_CHANGED] = True
+
+
+def _committing(session: Session) -> None:
+    if session.info.get(_CHANGED) and not session.info.get("content_bump_queued"):
+        from app.db import after_commit
+
+        session.info["content_bump_queued"] = True
+        after_commit(session, _bump_after_commit, session)
+
+
+def _rolled_back(session: Session, previous) -> None:
+    if not previous.nested:
+        session.info.pop(_CHANGED, None)
+        session.info.pop("content_bump_queued", None)
+
+
+def _bump_after_commit(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+    session.info.pop("content_bump_queued", None)
+    cache = cache_of()
+    if cache is None:
+        return
+    try:
+        cache.bump()
+    except Exception:
+        # A version that could not move must not let anyone see old fragments: turn this
+        # process's cache off (a restart, once the store works, turns it on again).
+        log.exception("content version bump failed: fragment cache disabled in this process")
+        cache.enabled = False
