@@ -65,25 +65,56 @@ def _available(session: Session, user_ids, now: datetime) -> dict[int, bool]:
 def experts_for_tag(session: Session, tag: str, viewer, *, limit: int = 20, now: datetime) -> list[ExpertRow]:
     """The tag's top experts by graph weight, with evidence the viewer may see; declared experts
     without answers yet follow them."""
+    return experts_for_tags(session, [tag], viewer, limit=limit, now=now)[tag]
+
+
+def _evidence_by_tag(session: Session, viewer, user_ids, tag_names) -> dict[tuple[int, str], Evidence]:
+    """(user, tag) -> answers, accepted answers and score on questions ``viewer`` may see, in one query."""
+    if not user_ids or not tag_names:
+        return {}
+    accepted = case((Question.accepted_answer_id == Answer.id, 1), else_=0)
+    rows = session.execute(
+        select(Answer.author_id, Tag.name, func.count(func.distinct(Answer.id)), func.sum(accepted),
+               func.sum(Answer.score), func.max(Answer.created_at))
+        .join(Question, Question.id == Answer.question_id)
+        .join(QuestionTag, QuestionTag.question_id == Question.id).join(Tag, Tag.id == QuestionTag.tag_id)
+        .where(Answer.author_id.in_(list(user_ids)), Tag.name.in_(list(tag_names)), Answer.deleted_at.is_(None),
+               access.visible_clause(viewer))
+        .group_by(Answer.author_id, Tag.name))
+    return {(uid, name): Evidence(n or 0, int(acc or 0), int(sc or 0), last) for uid, name, n, acc, sc, last in rows}
+
+
+def experts_for_tags(session: Session, tags: list[str], viewer, *, limit: int = 20,
+                     now: datetime) -> dict[str, list[ExpertRow]]:
+    """:func:`experts_for_tag` for several tags at once (the directory's landing page), in a fixed
+    number of queries whatever the number of tags."""
     index = index_for(current_app)
     index.sync(session, refresh_authority=False)
     with index.lock:
-        ranked = index.graph.top_experts(tag, limit=limit * 3)
-    declared_ids = set(session.scalars(select(ExpertTag.user_id).join(Tag, Tag.id == ExpertTag.tag_id)
-                                       .where(Tag.name == tag, ExpertTag.kind == TagInterest.declared.value)))
-    ids = [uid for uid, _ in ranked] + sorted(declared_ids - {uid for uid, _ in ranked})
-    evidence = _evidence(session, viewer, ids, [tag])
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids), User.is_active_account.is_(True)))}
-    available = _available(session, ids, now)
-    weights = dict(ranked)
-    rows = []
-    for uid in ids:
-        ev = evidence.get(uid, Evidence())
-        if uid not in users or (ev.answers == 0 and uid not in declared_ids):
-            continue  # their evidence is on questions this viewer may not see
-        rows.append(ExpertRow(users[uid], weights.get(uid, 0.0), ev, [tag], uid in declared_ids,
-                              available.get(uid, True)))
-    return rows[:limit]
+        ranked = {tag: index.graph.top_experts(tag, limit=limit * 3) for tag in tags}
+    declared: dict[str, set[int]] = {tag: set() for tag in tags}
+    if tags:
+        for uid, name in session.execute(select(ExpertTag.user_id, Tag.name).join(Tag, Tag.id == ExpertTag.tag_id)
+                                         .where(Tag.name.in_(tags), ExpertTag.kind == TagInterest.declared.value)):
+            declared[name].add(uid)
+    order = {tag: [uid for uid, _ in ranked[tag]] + sorted(declared[tag] - {uid for uid, _ in ranked[tag]})
+             for tag in tags}
+    every = {uid for ids in order.values() for uid in ids}
+    evidence = _evidence_by_tag(session, viewer, every, tags)
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(every), User.is_active_account.is_(True)))} \
+        if every else {}
+    available = _available(session, every, now) if every else {}
+    out: dict[str, list[ExpertRow]] = {}
+    for tag in tags:
+        weights, rows = dict(ranked[tag]), []
+        for uid in order[tag]:
+            ev = evidence.get((uid, tag), Evidence())
+            if uid not in users or (ev.answers == 0 and uid not in declared[tag]):
+                continue  # their evidence is on questions this viewer may not see
+            rows.append(ExpertRow(users[uid], weights.get(uid, 0.0), ev, [tag], uid in declared[tag],
+                                  available.get(uid, True)))
+        out[tag] = rows[:limit]
+    return out
 
 
 def who_knows(session: Session, text: str, viewer, *, limit: int = 20, now: datetime) -> list[ExpertRow]:

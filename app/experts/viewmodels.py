@@ -76,12 +76,9 @@ class TagExperts:
 def tag_overview(session: Session, viewer, *, now: datetime, tags: int = 8, per_tag: int = 3) -> list[TagExperts]:
     """The most used tags the viewer may see, each with its top experts (the directory's
     landing page). Tags nobody answered yet are left out."""
-    out = []
-    for tag, count in visible_tags(session, viewer, per_page=tags).items:
-        experts = queries.experts_for_tag(session, tag.name, viewer, limit=per_tag, now=now)
-        if experts:
-            out.append(TagExperts(tag, count, experts))
-    return out
+    shown = visible_tags(session, viewer, per_page=tags).items
+    experts = queries.experts_for_tags(session, [tag.name for tag, _ in shown], viewer, limit=per_tag, now=now)
+    return [TagExperts(tag, count, experts[tag.name]) for tag, count in shown if experts[tag.name]]
 
 
 # --- the user page and the settings form ------------------------------------------------------
