@@ -14,6 +14,7 @@ see ``viewmodels.inbox``).
 
 def connect(app) -> None:
     """Kinds, subject resolvers, signal receivers, panels, pages and the digest job (idempotent)."""
+    from app.jobs import init_app as init_jobs
     from app.jobs import register_periodic
     from app.notifications import digests, kinds, panels, receivers, routes, subjects
 
@@ -23,5 +24,6 @@ def connect(app) -> None:
     panels.register()
     if "notifications" not in app.blueprints:
         app.register_blueprint(routes.bp)
+    init_jobs(app)  # `flask jobs worker` runs the digests, among other jobs
     register_periodic("notifications.digests", float(app.config.get("DIGEST_SWEEP_SECONDS", 600)),
                       digests.digest_job)

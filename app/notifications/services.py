@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app
+from contextlib import nullcontext
+
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
@@ -278,6 +280,15 @@ def reader_locale(user: User | None) -> str:
     if user is not None and user.locale in languages:
         return user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def url_context():
+    """A request context for building subjects' URLs outside a request (a job, a command, the
+    worker): the site's public origin, or the configured base for mail links."""
+    if has_request_context():
+        return nullcontext()
+    base = current_app.config.get("PUBLIC_URL") or current_app.config.get("MAIL_BASE_URL") or "http://localhost"
+    return current_app.test_request_context("/", base_url=base)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -147,20 +147,22 @@ def on_unwatch(data=None):
 def deliver_notifications(notifications) -> None:
     """Notifier for app.notifications: push each committed notification to its user's room.
 
-    Runs after commit; with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
+    Runs after commit (in a request, a job or a command: the URL context makes subjects' links
+    buildable anywhere); with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
     whichever worker holds the user's connection."""
     from app.accounts.models import User
     from app.db import session_of
-    from app.notifications.services import actor_names, reader_locale, resolve_subjects, to_json
+    from app.notifications.services import actor_names, reader_locale, resolve_subjects, to_json, url_context
 
-    for note in notifications:
-        session = session_of(note)
-        # What the recipient may see at the moment of the emit (access checked per recipient),
-        # in the recipient's own language.
-        resolved = resolve_subjects(session, note.user_id, [note])
-        locale = reader_locale(session.get(User, note.user_id))
-        socketio.emit("notification", to_json(note, resolved, actor_names(session, [note]), locale),
-                      to=user_room(note.user_id))
+    with url_context():
+        for note in notifications:
+            session = session_of(note)
+            # What the recipient may see at the moment of the emit (access checked per
+            # recipient), in the recipient's own language.
+            resolved = resolve_subjects(session, note.user_id, [note])
+            locale = reader_locale(session.get(User, note.user_id))
+            socketio.emit("notification", to_json(note, resolved, actor_names(session, [note]), locale),
+                          to=user_room(note.user_id))
 
 
 def deliver_unread_counts(session, user_ids) -> None:
