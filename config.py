@@ -115,6 +115,7 @@ class Config:
     ESCALATION_NEXT_MINUTES = int(_env("ESCALATION_NEXT_MINUTES", "30"))
     ESCALATION_MODERATORS_MINUTES = int(_env("ESCALATION_MODERATORS_MINUTES", "120"))
     ESCALATION_POLICIES = json.loads(_env("ESCALATION_POLICIES", "{}"))
+    ESCALATION_SWEEP_SECONDS = int(_env("ESCALATION_SWEEP_SECONDS", "60"))  # how often the sweep runs
     # Pages load the Socket.IO client (static/vendor, from npm) for logged-in users when it is there.
     LIVE_UPDATES = _env("LIVE_UPDATES", "1") == "1"
 

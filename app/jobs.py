@@ -166,17 +166,22 @@ def run_queued(path: str, *args) -> None:
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    every: float          # seconds between runs
+    every: float          # seconds between runs (default)
     fn: Callable          # a job: fn(session)
+    setting: str | None = None  # a config key that overrides ``every``
+
+    def interval(self, app: Flask) -> float:
+        return float(app.config.get(self.setting) or self.every) if self.setting else self.every
 
 
 _periodic: dict[str, Periodic] = {}
 _scheduler_started = False
 
 
-def register_periodic(name: str, every: float, fn: Callable) -> None:
-    """Run ``fn(session)`` every ``every`` seconds (idempotent by name)."""
-    _periodic[name] = Periodic(name, every, fn)
+def register_periodic(name: str, every: float, fn: Callable, setting: str | None = None) -> None:
+    """Run ``fn(session)`` every ``every`` seconds, or every ``app.config[setting]`` seconds when
+    that is set (idempotent by name)."""
+    _periodic[name] = Periodic(name, every, fn, setting)
 
 
 def periodic_jobs() -> list[Periodic]:
@@ -200,13 +205,13 @@ def start_scheduler(app: Flask) -> bool:
 
 def _schedule_forever(app: Flask, tick: float = 5.0) -> None:
     # First runs are spread over the first interval, so a restart does not fire every sweep at once.
-    next_run = {p.name: time.monotonic() + min(p.every, 60.0) for p in periodic_jobs()}
+    next_run = {p.name: time.monotonic() + min(p.interval(app), 60.0) for p in periodic_jobs()}
     while True:
         now = time.monotonic()
         for job in periodic_jobs():
-            due = next_run.setdefault(job.name, now + job.every)
+            due = next_run.setdefault(job.name, now + job.interval(app))
             if now >= due:
-                next_run[job.name] = now + job.every
+                next_run[job.name] = now + job.interval(app)
                 _executor().submit(run_job, app, job.fn)
         time.sleep(tick)
 
@@ -223,7 +228,7 @@ def fire_due_periodic(app: Flask, connection) -> list[str]:
         path = job_path(job.fn)
         if path is None:
             continue
-        if connection.set(PERIODIC_KEY + job.name, str(time.time()), nx=True, px=int(job.every * 1000)):
+        if connection.set(PERIODIC_KEY + job.name, str(time.time()), nx=True, px=int(job.interval(app) * 1000)):
             _enqueue_durable(app, path, (), 0)
             fired.append(job.name)
     return fired
@@ -291,7 +296,7 @@ def run_command(name: str) -> None:
 def list_command() -> None:
     """The periodic jobs and their intervals."""
     for job in periodic_jobs():
-        click.echo(f"{job.name}\tevery {job.every:g}s\t{job_path(job.fn)}")
+        click.echo(f"{job.name}\tevery {job.interval(current_app):g}s\t{job_path(job.fn)}")
 
 
 def init_app(app: Flask) -> None:

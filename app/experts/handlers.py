@@ -122,8 +122,9 @@ def connect_handlers() -> None:
 
     for signal, receiver in _RECEIVERS:
         signal.connect(receiver, weak=False)
-    # Every minute: steps are minutes apart, and a sweep with nothing due is one indexed read.
-    register_periodic("experts.escalation", 60.0, escalation.sweep_job)
+    # Every minute (ESCALATION_SWEEP_SECONDS): steps are minutes apart, and a sweep with nothing
+    # due is one indexed read.
+    register_periodic("experts.escalation", 60.0, escalation.sweep_job, setting="ESCALATION_SWEEP_SECONDS")
 
 
 def disconnect_handlers() -> None:

@@ -22,7 +22,7 @@ def routing_panel(page, viewer, forms: dict, **_) -> Markup | None:
     panel = viewmodels.routing_panel(db.session, page.question, viewer)
     if panel is None:
         return None
-    steps, pending, names = [], None, {}
+    steps, pending = [], None
     if panel.is_moderator:
         decision_id = db.session.scalar(select(RoutingDecision.id).where(
             RoutingDecision.question_id == page.question.id))
@@ -31,8 +31,10 @@ def routing_panel(page, viewer, forms: dict, **_) -> Markup | None:
             told = {uid for s in steps for uid in (s.notified or [])}
             names = {uid: name for uid, name in db.session.execute(
                 select(User.id, User.display_name).where(User.id.in_(told)))} if told else {}
+    # Each step with the names of whom it told, joined here (templates only print).
+    steps = [(s, ", ".join(names[uid] for uid in (s.notified or []) if uid in names)) for s in steps]
     return Markup(render_template(
-        "experts/_routing_panel.html", panel=panel, steps=steps, pending=pending, names=names,
+        "experts/_routing_panel.html", panel=panel, steps=steps, pending=pending,
         decline=forms.get("decline") or DeclineForm(formdata=None, origin="question"),
         route_form=forms.get("route") or RouteForm(formdata=None)))
 

@@ -25,5 +25,4 @@ def connect(app) -> None:
     if "notifications" not in app.blueprints:
         app.register_blueprint(routes.bp)
     init_jobs(app)  # `flask jobs worker` runs the digests, among other jobs
-    register_periodic("notifications.digests", float(app.config.get("DIGEST_SWEEP_SECONDS", 600)),
-                      digests.digest_job)
+    register_periodic("notifications.digests", 600.0, digests.digest_job, setting="DIGEST_SWEEP_SECONDS")
