@@ -140,10 +140,15 @@ def _send(app, message: Message) -> None:
 def render_digest(session: Session, user: User, notes: list[Notification], frequency: str) -> Message:
     """One message in the user's language: items grouped by kind, each kind with its own signed
     unsubscribe link; the List-Unsubscribe header carries the first kind's (RFC 8058 one-click)."""
-    resolved = services.resolve_subjects(session, user.id, notes)
-    names = services.actor_names(session, notes)
-    base = current_app.config.get("PUBLIC_URL") or current_app.config.get("MAIL_BASE_URL") or "http://localhost:5000"
+    base = (current_app.config.get("PUBLIC_URL") or current_app.config.get("MAIL_BASE_URL")
+            or "http://localhost:5000").rstrip("/")
+
+    def absolute(path: str) -> str:  # paths from url_for, on the site's public origin
+        return path if path.startswith(("http://", "https://")) else base + path
+
     with current_app.test_request_context("/", base_url=base), force_locale(services.reader_locale(user)):
+        resolved = services.resolve_subjects(session, user.id, notes)
+        names = services.actor_names(session, notes)
         groups = []
         for code in dict.fromkeys(n.kind for n in notes):
             items = []
@@ -151,15 +156,16 @@ def render_digest(session: Session, user: User, notes: list[Notification], frequ
                 subject = services.subject_of(note, resolved)
                 url = subject.url if subject is not None and subject.url else None
                 items.append({"text": services.sentence(note, subject, names.get(note.actor_id)),
-                              "url": url and (base.rstrip("/") + url), "at": note.created_at})
-            link = url_for("notifications.unsubscribe_page", token=unsubscribe_token(user.id, code), _external=True)
+                              "url": url and absolute(url), "at": note.created_at})
+            link = absolute(url_for("notifications.unsubscribe_page", token=unsubscribe_token(user.id, code),
+                                    _external=False))
             groups.append({"label": str(kinds.get(code).label), "items": items, "unsubscribe": link})
         subject = (_("Your daily digest: %(num)d notifications", num=len(notes)) if frequency == Delivery.daily
                    else _("Your weekly digest: %(num)d notifications", num=len(notes)))
         context = {"person": user, "groups": groups, "subject": subject,
-                   "settings_url": url_for("notifications.settings", _external=True),
-                   "inbox_url": url_for("notifications.inbox", _external=True)}
-        text = render_template("notifications/digest.txt", **context)
+                   "settings_url": absolute(url_for("notifications.settings", _external=False)),
+                   "inbox_url": absolute(url_for("notifications.inbox", _external=False))}
+        text = render_template("notifications/digest_text.html", **context)
         html = render_template("notifications/digest.html", **context)
     return Message(to=user.email, subject=subject, text=text, html=html,
                    headers={"List-Unsubscribe": f"<{groups[0]['unsubscribe']}>",

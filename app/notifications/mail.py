@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -25,7 +26,9 @@ class Message:
     headers: dict = field(default_factory=dict)
 
     def build(self, sender: str) -> EmailMessage:
-        msg = EmailMessage()
+        # Long lines allowed (RFC 5322's 998): a List-Unsubscribe URL must not be folded into
+        # encoded words, which mail clients would not read as a URL.
+        msg = EmailMessage(policy=SMTP.clone(max_line_length=998))
         msg["From"], msg["To"], msg["Subject"] = sender, self.to, self.subject
         msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid(domain="qaforum.local")
         for name, value in self.headers.items():
