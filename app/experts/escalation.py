@@ -206,8 +206,9 @@ def _tell_moderators(session: Session, question: Question, row: EscalationWatch,
     return [n.user_id for n in made]
 
 
-def steps_for(session: Session, decision_id: int) -> tuple[list[EscalationStep], EscalationWatch | None]:
-    """What the routing panel shows: the steps that ran, and the next one if any."""
-    steps = list(session.scalars(select(EscalationStep).where(EscalationStep.decision_id == decision_id)
-                                 .order_by(EscalationStep.step)))
-    return steps, session.get(EscalationWatch, decision_id)
+def steps_for(session: Session, question_id: int) -> tuple[list[EscalationStep], EscalationWatch | None]:
+    """What the routing panel shows: the steps that ran, and the next one if any (two queries)."""
+    steps = list(session.scalars(select(EscalationStep)
+                                 .join(RoutingDecision, RoutingDecision.id == EscalationStep.decision_id)
+                                 .where(RoutingDecision.question_id == question_id).order_by(EscalationStep.step)))
+    return steps, session.scalar(select(EscalationWatch).where(EscalationWatch.question_id == question_id))

@@ -12,7 +12,6 @@ from app import slots
 from app.accounts.models import User
 from app.experts import escalation, viewmodels
 from app.experts.forms import DeclineForm, RouteForm
-from app.experts.models import RoutingDecision
 from app.extensions import db
 
 
@@ -23,14 +22,12 @@ def routing_panel(page, viewer, forms: dict, **_) -> Markup | None:
     if panel is None:
         return None
     steps, pending = [], None
+    names = {}
     if panel.is_moderator:
-        decision_id = db.session.scalar(select(RoutingDecision.id).where(
-            RoutingDecision.question_id == page.question.id))
-        if decision_id is not None:
-            steps, pending = escalation.steps_for(db.session, decision_id)
-            told = {uid for s in steps for uid in (s.notified or [])}
-            names = {uid: name for uid, name in db.session.execute(
-                select(User.id, User.display_name).where(User.id.in_(told)))} if told else {}
+        steps, pending = escalation.steps_for(db.session, page.question.id)
+        told = {uid for s in steps for uid in (s.notified or [])}
+        names = {uid: name for uid, name in db.session.execute(
+            select(User.id, User.display_name).where(User.id.in_(told)))} if told else {}
     # Each step with the names of whom it told, joined here (templates only print).
     steps = [(s, ", ".join(names[uid] for uid in (s.notified or []) if uid in names)) for s in steps]
     return Markup(render_template(

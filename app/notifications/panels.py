@@ -17,14 +17,13 @@ log = logging.getLogger(__name__)
 
 
 def bell(viewer, **_kw) -> Markup | None:
-    """The bell with the unread count and the newest id (the live client's resume point): two
-    queries for a logged-in user, none for a visitor. When the database cannot answer, the bell
+    """The bell with the unread count and the newest id (the live client's resume point): one
+    query for a logged-in user, none for a visitor. When the database cannot answer, the bell
     shows no count (an error page must still render)."""
     if not getattr(viewer, "is_authenticated", False):
         return None
     try:
-        unread = services.unread_count(db.session, viewer.id)
-        last_id = services.latest_id(db.session, viewer.id)
+        unread, last_id = services.bell_state(db.session, viewer.id)
     except SQLAlchemyError:
         log.warning("unread count unavailable", exc_info=True)
         unread, last_id = None, ""

@@ -21,7 +21,7 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.accounts.models import User
 from app.db import after_commit, utcnow
@@ -69,7 +69,22 @@ def _after_commit_counts(session: Session, user_ids: Iterable[int]) -> None:
 def _flush_counts(session: Session, pending: set[int]) -> None:
     if session.info.get(_COUNTS_KEY) is pending:
         session.info.pop(_COUNTS_KEY)
-    _counts_changed(session, pending)
+    try:
+        _counts_changed(session, pending)
+    finally:
+        end_read(session)
+
+
+def end_read(session: Session) -> None:
+    """End the reading transaction an after-commit side effect began on its caller's session.
+
+    Left open, it would pin an old snapshot (SQLite WAL): a job that commits meanwhile on
+    another connection, then a write on this session (a command's or a test's next step), fails
+    with "database is locked" instead of seeing the new data."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -201,6 +216,15 @@ def recent(session: Session, user_id: int, limit: int = 50) -> list[Notification
 def latest_id(session: Session, user_id: int) -> int:
     """The client's starting point for catch-up: the newest id the page already knows of."""
     return session.scalar(select(func.max(Notification.id)).where(Notification.user_id == user_id)) or 0
+
+
+def bell_state(session: Session, user_id: int) -> tuple[int, int]:
+    """``(unread, newest id)`` in one query: what the header's bell shows and where the page's
+    live client resumes."""
+    unread = func.count(Notification.id).filter(Notification.read_at.is_(None), Notification.resolved_at.is_(None))
+    count, newest = session.execute(select(unread, func.max(Notification.id))
+                                    .where(Notification.user_id == user_id)).one()
+    return count or 0, newest or 0
 
 
 def unread_count(session: Session, user_id: int) -> int:

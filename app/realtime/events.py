@@ -152,17 +152,24 @@ def deliver_notifications(notifications) -> None:
     whichever worker holds the user's connection."""
     from app.accounts.models import User
     from app.db import session_of
-    from app.notifications.services import actor_names, reader_locale, resolve_subjects, to_json, url_context
+    from app.notifications.services import (actor_names, end_read, reader_locale, resolve_subjects, to_json,
+                                            url_context)
 
-    with url_context():
-        for note in notifications:
-            session = session_of(note)
-            # What the recipient may see at the moment of the emit (access checked per
-            # recipient), in the recipient's own language.
-            resolved = resolve_subjects(session, note.user_id, [note])
-            locale = reader_locale(session.get(User, note.user_id))
-            socketio.emit("notification", to_json(note, resolved, actor_names(session, [note]), locale),
-                          to=user_room(note.user_id))
+    sessions = set()
+    try:
+        with url_context():
+            for note in notifications:
+                session = session_of(note)
+                sessions.add(session)
+                # What the recipient may see at the moment of the emit (access checked per
+                # recipient), in the recipient's own language.
+                resolved = resolve_subjects(session, note.user_id, [note])
+                locale = reader_locale(session.get(User, note.user_id))
+                socketio.emit("notification", to_json(note, resolved, actor_names(session, [note]), locale),
+                              to=user_room(note.user_id))
+    finally:
+        for session in sessions:
+            end_read(session)
 
 
 def deliver_unread_counts(session, user_ids) -> None:

@@ -114,7 +114,12 @@ def emit_question_event(app, session, question_id: int, payload: dict) -> int:
     members = realtime.watchers.members(question_id)
     if not members:
         return 0
-    allowed = can_watch(session, question_id, members.values())
+    from app.notifications.services import end_read
+
+    try:
+        allowed = can_watch(session, question_id, members.values())
+    finally:
+        end_read(session)
     denied = [sid for sid, uid in members.items() if uid not in allowed]
     for sid in denied:
         realtime.watchers.remove(question_id, sid)
