@@ -110,8 +110,9 @@ class Listener:
     def connect(self) -> None:
         self.sio.connect(self.base, transports=["websocket"], headers={"Authorization": f"Bearer {self.token}"},
                          wait_timeout=30)
-        if self.question:
-            self.sio.call("watch", {"question": self.question}, timeout=30)
+
+    def watch(self) -> None:
+        self.sio.call("watch", {"question": self.question}, timeout=30)
 
     def expect(self, key) -> gevent.event.AsyncResult:
         result = gevent.event.AsyncResult()
@@ -142,6 +143,13 @@ def connect_all(bases: list[str], people, question: int, count: int) -> list[Lis
         batch = listeners[start:start + 50]
         gevent.joinall([gevent.spawn(listener.connect) for listener in batch], raise_error=True)
     return listeners
+
+
+def watch_all(listeners: list[Listener]) -> None:
+    """Every client joins the question's room (after the one-recipient runs, which must not pay
+    for a room fan-out on every comment)."""
+    for start in range(0, len(listeners), 50):
+        gevent.joinall([gevent.spawn(listener.watch) for listener in listeners[start:start + 50]], raise_error=True)
 
 
 def api(base: str, token: str, method: str, path: str, **kwargs):
@@ -203,6 +211,7 @@ def run_latency(args, databases: Databases, url_template: str, work: Path) -> No
             listeners = connect_all([server.url], data["people"], data["question"], count)
             log(f"  1 process, {count} clients connected")
             log(f"    one recipient : {figures(latency_one([server.url], data, listeners, args.rounds))}")
+            watch_all(listeners)
             log(f"    whole room    : {figures(latency_room([server.url], data, listeners, args.room_rounds))}")
             for listener in listeners:
                 listener.close()
@@ -226,6 +235,7 @@ def run_latency(args, databases: Databases, url_template: str, work: Path) -> No
         listeners = connect_all(bases, data["people"], data["question"], most)
         log(f"  2 processes + Redis, {most} clients connected (half on each; requests alternate)")
         log(f"    one recipient : {figures(latency_one(bases, data, listeners, args.rounds))}")
+        watch_all(listeners)
         log(f"    whole room    : {figures(latency_room(bases, data, listeners, args.room_rounds))}")
         for listener in listeners:
             listener.close()

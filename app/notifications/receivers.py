@@ -101,8 +101,11 @@ def on_badge_awarded(user, *, badge: str, award=None, **_):
     """The points domain's badge: a notification about the badge award (its resolver, if the
     points domain registers one for "badge", gives it a title and a link)."""
     award_id = getattr(award, "id", None)
+    tag = getattr(award, "tag", None)
+    if tag is not None and not isinstance(tag, str):  # a Tag row rather than its name
+        tag = getattr(tag, "name", str(tag))
     services.notify(session_of(user), user.id, "badge", subject=("badge", award_id) if award_id else None,
-                    payload={"badge": badge, "tag": getattr(award, "tag", None)})
+                    payload={"badge": badge, "tag": tag})
 
 
 _RECEIVERS = (
