@@ -18,7 +18,7 @@ SERVE_ARGS  ?=
 
 PO_FILES := $(wildcard app/translations/*/LC_MESSAGES/*.po)
 
-.PHONY: help install translations instance run serve-prod test test-postgres test-system test-all bench constraints clean
+.PHONY: help install translations instance vendor run serve-prod test test-postgres test-system test-all bench constraints clean
 
 help:
 	@echo "make run            install, migrate, seed demo data, serve on http://$(HOST):$(PORT)"
@@ -32,7 +32,23 @@ help:
 	@echo "make clean          remove the venv, caches, compiled catalogs and bench output (keeps instance/)"
 
 # --- install -----------------------------------------------------------------
-install: $(STAMP) translations instance
+install: $(STAMP) translations instance vendor
+
+# The browser's Socket.IO client, pinned in package.json/package-lock.json, copied into
+# static/vendor (git-ignored). Without npm the pages work as before, without live updates.
+VENDOR_JS := static/vendor/socket.io.min.js
+vendor: $(VENDOR_JS)
+
+$(VENDOR_JS): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && \
+	  mkdir -p static/vendor && \
+	  cp node_modules/socket.io-client/dist/socket.io.min.js $@ && \
+	  echo "static/vendor: socket.io-client $$(node -p 'require("./node_modules/socket.io-client/package.json").version')"; \
+	else \
+	  echo "npm is not installed: pages will work without live updates (the bell and question pages update on reload)."; \
+	  echo "Install Node.js and npm (Debian: apt-get install npm), then run make install again."; \
+	fi
 
 # Reinstalls only when pyproject.toml or constraints.txt changed (or the venv is new).
 $(STAMP): pyproject.toml constraints.txt
@@ -56,6 +72,7 @@ run: install
 	$(FLASK) qa seed-demo
 	@echo
 	@echo "  Serving on http://$(HOST):$(PORT)/  (Socket.IO at /socket.io/, Ctrl-C to stop)"
+	@test -f $(VENDOR_JS) || echo "  (no static/vendor/socket.io.min.js: live updates are off until npm installs it)"
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -96,6 +113,6 @@ constraints:
 	@echo "constraints.txt updated; run make install"
 
 clean:
-	rm -rf $(VENV) .pytest_cache bench/out build *.egg-info .constraints-venv
+	rm -rf $(VENV) .pytest_cache bench/out build *.egg-info .constraints-venv node_modules static/vendor
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	find app/translations -name '*.mo' -delete 2>/dev/null || true

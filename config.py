@@ -1,6 +1,7 @@
 """Configuration classes. This is the only module that reads os.environ."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -81,12 +82,42 @@ class Config:
     EXPERTS_MAX_OPEN_ROUTES = int(_env("EXPERTS_MAX_OPEN_ROUTES", "5"))
     EXPERTS_DAILY_NOTIFICATIONS = int(_env("EXPERTS_DAILY_NOTIFICATIONS", "10"))
     EXPERTS_OPEN_ROUTE_DAYS = int(_env("EXPERTS_OPEN_ROUTE_DAYS", "7"))
-    # Background work (routing after a question is asked): "thread" runs it on a small
-    # in-process pool after commit; "inline" runs it at once (tests, replay, CLI).
-    JOBS_MODE = _env("JOBS_MODE", "thread")
+    # Background work (routing, indexing, escalation, digests): "thread" runs it on a small
+    # in-process pool after commit; "inline" runs it at once (tests, replay, CLI); "redis" puts it on
+    # the durable queue (see JOBS_QUEUE below), the default when REDIS_URL is set.
+    JOBS_MODE = _env("JOBS_MODE", "redis" if _env("REDIS_URL") else "thread")
     # Periodic sweeps (review dates, fraud scans, escalation, digests): each web process runs
     # them on an in-process scheduler started by its first request.
     SCHEDULER_ENABLED = _env("SCHEDULER_ENABLED", "1") == "1"
+
+    # --- The live loop (app/notifications, app/realtime, app/experts/escalation.py, docs/live.md) --
+    # Background work: "thread" (in-process pool, default), "inline" (tests, CLI), "redis" (a durable
+    # RQ queue on REDIS_URL run by `flask jobs worker`; the default whenever REDIS_URL is set).
+    JOBS_QUEUE = _env("JOBS_QUEUE", "qaforum")
+    # Digests and quiet hours: the site's time zone for users who chose none; how often the digest
+    # job looks for due digests (seconds). Mail: "outbox" (.eml files in MAIL_OUTBOX_DIR, default
+    # instance/outbox) or "smtp" (SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS=1).
+    NOTIFICATIONS_TIMEZONE = _env("NOTIFICATIONS_TIMEZONE", "Asia/Shanghai")
+    DIGEST_SWEEP_SECONDS = int(_env("DIGEST_SWEEP_SECONDS", "600"))
+    MAIL_BACKEND = _env("MAIL_BACKEND", "outbox")
+    MAIL_OUTBOX_DIR = _env("MAIL_OUTBOX_DIR")
+    MAIL_FROM = _env("MAIL_FROM", "Knowledge forum <forum@localhost>")
+    MAIL_BASE_URL = _env("MAIL_BASE_URL", "http://127.0.0.1:5000")  # links in mail when PUBLIC_URL is unset
+    SMTP_HOST = _env("SMTP_HOST", "localhost")
+    SMTP_PORT = int(_env("SMTP_PORT", "25"))
+    SMTP_USER = _env("SMTP_USER")
+    SMTP_PASSWORD = _env("SMTP_PASSWORD")
+    SMTP_STARTTLS = _env("SMTP_STARTTLS", "0") == "1"
+    # Escalation of routed questions nobody answers: minutes after routing until the next candidates
+    # are asked, and until the moderators (of the question's team, else of the site) are told; 0
+    # skips a step. Per tag and per team, JSON: {"tags": {"loans": {"next": 10, "moderators": 30}},
+    # "teams": {"cards": {"next": 15}}}; the most urgent matching rule wins.
+    ESCALATION_NEXT_MINUTES = int(_env("ESCALATION_NEXT_MINUTES", "30"))
+    ESCALATION_MODERATORS_MINUTES = int(_env("ESCALATION_MODERATORS_MINUTES", "120"))
+    ESCALATION_POLICIES = json.loads(_env("ESCALATION_POLICIES", "{}"))
+    ESCALATION_SWEEP_SECONDS = int(_env("ESCALATION_SWEEP_SECONDS", "60"))  # how often the sweep runs
+    # Pages load the Socket.IO client (static/vendor, from npm) for logged-in users when it is there.
+    LIVE_UPDATES = _env("LIVE_UPDATES", "1") == "1"
 
     # --- Sessions, login throttling, request guards, headers, public origin ------------------
     # (app/accounts/auth.py, app/accounts/throttle.py, app/security.py)
@@ -132,6 +163,8 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
     JOBS_MODE = "inline"
     SCHEDULER_ENABLED = False
+    NOTIFICATIONS_TIMEZONE = "UTC"
+    LIVE_UPDATES = True
 
 
 class ProductionConfig(Config):

@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.experts.routes import bp as experts_bp
     from app.forum.routes import bp as forum_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(forum_bp)
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(experts_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def _register_hooks(app: Flask) -> None:

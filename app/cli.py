@@ -88,6 +88,7 @@ def seed_demo_command(admin_password):
 
 
 def register_cli(app: Flask) -> None:
+    from app import jobs
     from app.experts.cli import experts_cli
     from app.importer.cli import import_stackexchange_command
     from app.lab.cli import register_lab_commands
@@ -100,3 +101,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(experts_cli)
     register_lab_commands()
+    jobs.init_app(app)  # flask jobs worker | run | list

@@ -5,4 +5,5 @@ from app.points.models import PointsEntry  # noqa: F401
 from app.search.models import SearchLog, Synonym  # noqa: F401
 from app.experts.models import ExpertiseEvent, ExpertProfile, ExpertTag, RoutingCandidate, RoutingDecision  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401
+from app.experts.escalation import EscalationStep, EscalationWatch  # noqa: F401
 from app.cache.models import content_version  # noqa: F401

@@ -15,6 +15,9 @@ Slots in use (the page that fills them, the context it passes):
   ``viewer``.
 * ``question.answer_form`` (under "Your answer", for a logged-in viewer of an open question):
   ``page``, ``viewer``, ``forms``.
+* ``notifications.waiting`` (the inbox's "Waiting for you", keyed by question id): ``notes``
+  (question id -> its unresolved routed notification), ``viewer``, ``forms`` (a rejected decline
+  form).
 * ``user.facts`` (the facts list of the user page, ``<div><dt>..</dt><dd>..</dd></div>`` items)
   and ``user.sections`` (the user page): ``profile`` (``forum.viewmodels.UserProfile``), ``viewer``.
 

@@ -9,7 +9,9 @@ What it runs (docs/deploy.md explains why):
    ``redis-server`` on a free loopback port (Debian package ``redis-server``);
 3. N instances of ``gunicorn -c deploy/gunicorn.conf.py -k gevent -w 1``, each on its own
    loopback port, trusting one proxy hop;
-4. optionally the background jobs worker (``--jobs-worker``, see ``JOBS_WORKER``);
+4. the background jobs worker, ``flask jobs worker``, whenever the instances use Redis (their
+   jobs then go to the durable queue, JOBS_MODE=redis; ``--no-jobs-worker`` to run it
+   elsewhere), or with ``--jobs-worker``;
 5. nginx (Debian package ``nginx``) on ``--host:--port`` from deploy/nginx.conf.template:
    ``/socket.io/`` sticky by client address, everything else least-connected, static files
    served directly.
@@ -46,10 +48,9 @@ TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 GUNICORN_CONF = Path(__file__).resolve().parent / "gunicorn.conf.py"
 
 # --- the background jobs worker --------------------------------------------------------------
-# HOOK: the durable job queue (issue 8 follow-up) adds ``flask --app wsgi jobs worker``. With
-# --jobs-worker this launcher runs that command beside the instances and supervises it like
-# them; until the command exists, --jobs-worker stops with an explanation and background work
-# runs in each instance's own pool (JOBS_MODE=thread).
+# With REDIS_URL the instances put routing, indexing, escalation and digests on the durable
+# queue (app/jobs.py, docs/live.md), and ``flask --app wsgi jobs worker`` runs them and fires the
+# periodic ones; this launcher runs it beside the instances and supervises it like them.
 JOBS_WORKER = ["jobs", "worker"]
 
 
@@ -137,7 +138,8 @@ class Topology:
         self.info["redis_url"] = self.env.get("REDIS_URL")
         for n in range(1, self.args.instances + 1):
             self._start_instance(n)
-        if self.args.jobs_worker:
+        redis_jobs = bool(self.env.get("REDIS_URL")) and self.env.get("JOBS_MODE", "redis") == "redis"
+        if self.args.jobs_worker or (redis_jobs and not self.args.no_jobs_worker):
             self._start_jobs_worker()
         self._start_nginx()
         (self.run_dir / "topology.json").write_text(json.dumps(self.info, indent=2))
@@ -286,7 +288,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="nginx config, logs and topology.json (default instance/serve-prod)")
     parser.add_argument("--redis-url", help="Redis for more than one instance (default: REDIS_URL, else a "
                                             "private redis-server)")
-    parser.add_argument("--jobs-worker", action="store_true", help="also run `flask jobs worker`")
+    parser.add_argument("--jobs-worker", action="store_true", help="run `flask jobs worker` (the default "
+                                                                   "whenever the instances use Redis)")
+    parser.add_argument("--no-jobs-worker", action="store_true", help="do not run the jobs worker here (one "
+                                                                      "runs elsewhere on the same Redis)")
     parser.add_argument("--no-upgrade", action="store_true", help="skip `flask db upgrade`")
     parser.add_argument("--access-log", action="store_true", help="nginx access log in the run dir")
     args = parser.parse_args(argv)

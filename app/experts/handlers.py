@@ -59,7 +59,15 @@ def on_comment_posted(comment, *, by, **_):
     _log(comment, EventKind.activity, user_id=by.id)
 
 
+def on_question_closed(question: Question, **_):
+    from app.experts import escalation
+    escalation.unwatch(session_of(question), question.id)
+
+
 def on_post_deleted(post, **_):
+    if isinstance(post, Question):
+        from app.experts import escalation
+        escalation.unwatch(session_of(post), post.id)
     if isinstance(post, Answer):
         _log(post, EventKind.answer_removed, user_id=post.author_id, question_id=post.question_id,
              answer_id=post.id)
@@ -87,6 +95,8 @@ def _mark_answered(answer: Answer) -> None:
                     .values(state=CandidateState.answered.value, answered_at=utcnow()))
     session.execute(update(RoutingDecision).where(RoutingDecision.id == decision_id)
                     .values(status=DecisionStatus.answered.value, updated_at=utcnow()))
+    from app.experts import escalation
+    escalation.unwatch(session, answer.question_id)  # answered: nothing more to escalate
 
 
 _RECEIVERS = (
@@ -98,15 +108,23 @@ _RECEIVERS = (
     (signals.vote_cast, on_vote),
     (signals.vote_retracted, on_vote),
     (signals.comment_posted, on_comment_posted),
+    (signals.question_closed, on_question_closed),
     (signals.post_deleted, on_post_deleted),
     (signals.post_undeleted, on_post_undeleted),
 )
 
 
 def connect_handlers() -> None:
-    """Idempotent (module-level receivers, keyed by identity); strong references."""
+    """Idempotent (module-level receivers, keyed by identity); strong references. Also
+    registers the escalation sweep (app.experts.escalation) with the periodic jobs."""
+    from app.experts import escalation
+    from app.jobs import register_periodic
+
     for signal, receiver in _RECEIVERS:
         signal.connect(receiver, weak=False)
+    # Every minute (ESCALATION_SWEEP_SECONDS): steps are minutes apart, and a sweep with nothing
+    # due is one indexed read.
+    register_periodic("experts.escalation", 60.0, escalation.sweep_job, setting="ESCALATION_SWEEP_SECONDS")
 
 
 def disconnect_handlers() -> None:

@@ -1,12 +1,11 @@
-"""The experts' HTML product: the expert directory, notifications ("routed to you", decline),
-the expert settings and routing by hand. The panels this domain adds to forum pages are in
+"""The experts' HTML product: the expert directory, declining a routed question, the expert
+settings and routing by hand (the inbox that lists routed questions is app.notifications'). The panels this domain adds to forum pages are in
 ``panels`` (page slots)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.services import find_user
@@ -22,7 +21,6 @@ from app.forum.routes.pages import get_question, render_question_page
 from app.forum.services.common import require_visible
 from app.forum.urls import question_url
 from app.markup import normalize_tag
-from app.notifications import services as notifications
 from app.web import login_required, refuse, render_form_error
 
 bp = Blueprint("experts", __name__)
@@ -49,31 +47,10 @@ def directory():
     return render_template("experts/directory.html", q=q, tag=tag, rows=rows, overview=overview)
 
 
-# --- notifications and questions routed to me -----------------------------------------------
-
-def _inbox(status: int = 200, decline_form: DeclineForm | None = None, failed_id: int | None = None):
-    box = viewmodels.inbox(db.session, _me())
-    return render_template("experts/notifications.html", inbox=box, failed_form=decline_form,
-                           failed_id=failed_id, empty_form=DeclineForm(formdata=None)), status
-
-
-@bp.get("/notifications")
-@login_required
-def notification_list():
-    return _inbox()
-
-
-@bp.post("/notifications/read")
-@login_required
-def mark_read():
-    marked = notifications.mark_read(db.session, _me().id)
-    flash(ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", marked)
-          if marked else _("Nothing new to mark as read."), "success")
-    return redirect(url_for(".notification_list"), 303)
-
+# --- questions routed to me (the inbox itself is app.notifications') ---------------------------
 
 def _back_to(question, origin: str) -> str:
-    return question_url(question, _anchor="routing") if origin == "question" else url_for(".notification_list")
+    return question_url(question, _anchor="routing") if origin == "question" else url_for("notifications.inbox")
 
 
 @bp.post("/questions/<id:question_id>/routing/decline")
@@ -128,7 +105,8 @@ def _refuse(question, form, err: Invalid, which: str):
     """Show the page the form was on again, with the service's messages and what was typed (422)."""
     refuse(form, Invalid(err.detail, errors={("username" if k == "user" else k): v for k, v in err.errors.items()}))
     if which == "decline" and form.origin.data != "question":
-        return _inbox(422, form, question.id)
+        from app.notifications.routes import render_inbox
+        return render_inbox(422, {"decline": form, "decline_id": question.id})
     return render_question_page(question_page(db.session, question.id, current_user), 422,
                                 slot_forms={which: form}, error_anchor="routing")
 

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.models import ApiToken, Role, User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.experts import ranking
@@ -25,8 +25,8 @@ from app.experts.models import (CandidateState, DecisionStatus, ExpertProfile, E
                                 RoutingDecision, TagInterest)
 from app.experts.textsim import tokenize
 from app.forum import access
-from app.forum.models import Question
-from app.notifications.services import counts_today, notify
+from app.forum.models import Answer, Question
+from app.notifications.services import counts_today, notify, resolve
 
 POOL = 200          # candidates taken from each source before scoring
 KEEP = 50           # ranked candidates stored with a decision (the replay writes them all)
@@ -114,9 +114,24 @@ def candidate_features(session: Session, question: Question, now: datetime,
     return features
 
 
+def can_act_clause(question: Question):
+    """SQL condition on User: someone routing may ask about ``question``. Active, staff or above
+    (customers do not answer for the bank), able to log in (a password or a live API token:
+    imported Stack Exchange authors have neither) and not already an answerer of it."""
+    live_token = exists(select(ApiToken.id).where(ApiToken.user_id == User.id, ApiToken.revoked_at.is_(None)))
+    answered = exists(select(Answer.id).where(Answer.question_id == question.id, Answer.author_id == User.id,
+                                              Answer.deleted_at.is_(None)))
+    return (User.is_active_account.is_(True) & (User.role != Role.customer.value)
+            & or_(User.password_hash.is_not(None), live_token) & ~answered)
+
+
 def _eligible_users(session: Session, question: Question, user_ids) -> dict[int, User]:
-    """Candidates who may see the question (app.forum.access decides, as everywhere)."""
-    users = session.scalars(select(User).where(User.id.in_(list(user_ids)), User.is_active_account.is_(True)))
+    """Candidates who can act on the question (:func:`can_act_clause`) and may see it
+    (app.forum.access decides, as everywhere); never its asker."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    users = session.scalars(select(User).where(User.id.in_(ids), can_act_clause(question)))
     return {u.id: u for u in users if access.can_view(question, u) and u.id != question.author_id}
 
 
@@ -185,10 +200,17 @@ def _blocked(session: Session, user_ids, now: datetime, settings: Settings) -> s
     return blocked
 
 
-def _notify(session: Session, question: Question, candidate: RoutingCandidate, now: datetime, kind: str) -> None:
+def _notify(session: Session, question: Question, candidate: RoutingCandidate, now: datetime, kind: str,
+            *, escalated: bool = False) -> bool:
+    """Ask ``candidate``; False (and the candidate stays unasked) when the notification rules
+    refuse it (the question was solved meanwhile, the person lost access)."""
+    payload = {"reasons": candidate.reasons, "rank": candidate.rank}
+    if escalated:
+        payload["escalated"] = True
+    if notify(session, candidate.user_id, kind, question_id=question.id, payload=payload) is None:
+        return False
     candidate.state, candidate.notified_at = CandidateState.notified.value, now
-    notify(session, candidate.user_id, kind, question_id=question.id,
-           payload={"reasons": candidate.reasons, "rank": candidate.rank})
+    return True
 
 
 def _pick(ranked: list[RoutingCandidate], blocked: set[int], count: int,
@@ -222,18 +244,22 @@ def route_question(session: Session, question: Question, *, now: datetime | None
     explore = ranking.explores(question.id, settings.weights)
     chosen = _pick(decision.candidates, _blocked(session, [s.user_id for s in ranked], now, settings),
                    settings.notify, {s.user_id for s in ranked if s.is_newcomer} if explore else frozenset())
-    for candidate in chosen:
-        _notify(session, question, candidate, now, "routed")
+    chosen = [c for c in chosen if _notify(session, question, c, now, "routed")]
     decision.status = (DecisionStatus.routed if chosen else DecisionStatus.no_candidates).value
     session.flush()
+    from app.experts import escalation
+    escalation.watch(session, decision, question, now)  # nobody answers: it goes further
     return decision
 
 
 def route_question_job(session: Session, question_id: int) -> None:
-    """Background entry point (app.jobs): route a just-asked question if it still exists."""
+    """Background entry point (app.jobs): route a just-asked question if it still waits for an
+    answer (it may have been answered, solved, closed or deleted before the job ran)."""
     question = session.get(Question, question_id)
-    if question is not None and not question.is_deleted:
-        route_question(session, question)
+    if question is None or question.is_deleted or question.is_closed or question.accepted_answer_id is not None \
+            or question.answer_count > 0:
+        return
+    route_question(session, question)
 
 
 def _decision(session: Session, question: Question) -> RoutingDecision:
@@ -259,12 +285,12 @@ def decline_route(session: Session, question: Question, *, by: User, reason: str
         raise Conflict(_l("This question is not waiting for your answer."))
     now = utcnow()
     mine.state, mine.declined_at, mine.decline_reason = CandidateState.declined.value, now, reason or None
+    resolve(session, question_id=question.id, user_id=by.id, kind_codes=["routed"])
     waiting = [c for c in decision.candidates if c.state == CandidateState.ranked.value]
     eligible = _eligible_users(session, question, [c.user_id for c in waiting])
     waiting = [c for c in waiting if c.user_id in eligible]
     chosen = _pick(waiting, _blocked(session, [c.user_id for c in waiting], now, settings), 1)
-    for candidate in chosen:
-        _notify(session, question, candidate, now, "routed")
+    chosen = [c for c in chosen if _notify(session, question, c, now, "routed")]
     if not chosen and not any(c.state == CandidateState.notified.value for c in decision.candidates):
         decision.status = DecisionStatus.no_candidates.value
     session.flush()
@@ -277,7 +303,8 @@ def assign_by_hand(session: Session, question: Question, user: User, *, by: User
     Forbidden for non-moderators; Invalid if ``user`` cannot see the question or asked it."""
     if not access.can_moderate(by):
         raise Forbidden(_l("Only moderators can route questions by hand."))
-    if user.id == question.author_id or not user.is_active_account or not access.can_view(question, user):
+    if user.id == question.author_id or not access.can_view(question, user) or \
+            session.scalar(select(User.id).where(User.id == user.id, can_act_clause(question))) is None:
         raise Invalid(errors={"user": _l("This person cannot be asked about this question.")})
     now = utcnow()
     decision = session.scalar(select(RoutingDecision).where(RoutingDecision.question_id == question.id))
@@ -292,7 +319,8 @@ def assign_by_hand(session: Session, question: Question, user: User, *, by: User
         decision.candidates.append(candidate)
     candidate.routed_by_id = by.id
     candidate.reasons = list(candidate.reasons or []) + [{"code": "routed_by_hand", "by": by.display_name}]
-    _notify(session, question, candidate, now, "routed")
+    if not _notify(session, question, candidate, now, "routed"):
+        raise Conflict(_l("This question no longer waits for an answer."))
     decision.status = DecisionStatus.routed.value
     session.flush()
     return candidate

@@ -18,7 +18,6 @@ from app.experts.models import ExpertProfile, RoutingCandidate, RoutingDecision,
 from app.forum import access
 from app.forum.models import Question, Tag
 from app.forum.queries import visible_tags
-from app.notifications import services as notifications
 
 # --- the routing panel of the question page ----------------------------------------------
 
@@ -117,25 +116,3 @@ def expert_settings(session: Session, user: User) -> ExpertSettings:
         profile = ExpertProfile(is_available=True)
     return ExpertSettings(profile.is_available, profile.away_until, profile.max_open_routes, profile.daily_limit,
                           interests[TagInterest.declared.value], interests[TagInterest.subscribed.value])
-
-
-# --- notifications ---------------------------------------------------------------------------
-
-
-@dataclass
-class Inbox:
-    notifications: list                    # (Notification, its Subject as the user may see it, else None)
-    routed: list[tuple[RoutingCandidate, Question]]
-    unread: int = 0
-
-
-def inbox(session: Session, user: User) -> Inbox:
-    """The notifications page: recent notifications and the questions still waiting for the
-    user's answer (routed to them, neither answered nor declined, still open: an accepted or
-    closed question waits for nobody), visible ones only."""
-    routed = [(c, q) for c, q in queries.routed_to(session, user.id)
-              if access.can_view(q, user) and q.accepted_answer_id is None and not q.is_closed]
-    notes = notifications.recent(session, user.id)
-    resolved = notifications.resolve_subjects(session, user.id, notes)
-    return Inbox([(n, notifications.subject_of(n, resolved)) for n in notes], routed,
-                 notifications.unread_count(session, user.id))

@@ -27,11 +27,36 @@ class Subject:
 GONE = Subject("", "")  # the subject existed and was deleted: a tombstone, never a 404
 
 Resolver = Callable[[Session, object, set[int]], dict[int, Subject]]
+# (session, subject id, readers) -> ids of the readers who may see it: one call for many readers.
+Audience = Callable[[Session, int, list], set[int]]
 _resolvers: dict[str, Resolver] = {}
+_audiences: dict[str, Audience] = {}
 
 
-def register(subject_type: str, resolver: Resolver) -> None:
+def register(subject_type: str, resolver: Resolver, audience: Audience | None = None) -> None:
     _resolvers[subject_type] = resolver
+    if audience is not None:
+        _audiences[subject_type] = audience
+
+
+def audience(session: Session, subject: tuple[str, int] | None, readers: list) -> set[int]:
+    """The ids of ``readers`` who may see ``subject`` now (everyone, for no subject). A deleted
+    subject has no audience: nobody is told about it."""
+    if subject is None:
+        return {r.id for r in readers}
+    subject_type, subject_id = subject
+    fast = _audiences.get(subject_type)
+    if fast is not None:
+        return fast(session, subject_id, readers)
+    resolver = _resolvers.get(subject_type)
+    if resolver is None:  # a type nobody resolves: it has no title to leak
+        return {r.id for r in readers}
+    out = set()
+    for reader in readers:
+        found = resolver(session, reader, {subject_id}).get(subject_id)
+        if found is not None and found is not GONE:
+            out.add(reader.id)
+    return out
 
 
 def resolve(session: Session, reader, refs: Iterable[tuple[str | None, int | None]]) -> dict[tuple[str, int], Subject]:
@@ -66,3 +91,14 @@ def questions(session: Session, reader, ids: set[int]) -> dict[int, Subject]:
         elif access.can_view(question, reader):
             out[question.id] = Subject(question.title, question_url(question))
     return out
+
+
+def question_audience(session: Session, question_id: int, readers: list) -> set[int]:
+    """Who of ``readers`` may see the live question ``question_id`` (one load, no per-reader query)."""
+    from app.forum import access
+    from app.forum.models import Question
+
+    question = session.get(Question, question_id)
+    if question is None or question.is_deleted:
+        return set()
+    return {r.id for r in readers if access.can_view(question, r)}

@@ -5,7 +5,8 @@ token) and each user joins a private room; notifiers emit to ``user_room(id)``.
   and the client manager that installs the connection guard, :mod:`app.realtime.server`);
 * :func:`connect`: the receivers that end sockets with their credentials
   (:mod:`app.realtime.credentials`);
-* ``events``: the Socket.IO handlers and the notification deliverer.
+* ``events``: the Socket.IO handlers (connect, watch a question) and the notification deliverer;
+* ``rooms``: question rooms and their events; ``client``: the browser client's script tags.
 """
 from __future__ import annotations
 
@@ -34,11 +35,16 @@ def socketio_options(app) -> dict:
 
 
 def connect(app) -> None:
-    """Deliver committed notifications to the users' rooms, and end sockets with their
-    credentials (idempotent)."""
-    from app.notifications.services import register_deliverer
+    """Deliver committed notifications and unread counts to the users' rooms, emit question
+    events to the question rooms, end sockets with their credentials, and tell the pages where
+    the Socket.IO client is (idempotent)."""
+    from app.notifications.services import register_count_listener, register_deliverer
+    from app.realtime import client, rooms
     from app.realtime.credentials import connect as connect_credentials
-    from app.realtime.events import deliver_notifications
+    from app.realtime.events import deliver_notifications, deliver_unread_counts
 
     register_deliverer(deliver_notifications)
+    register_count_listener(deliver_unread_counts)
+    rooms.connect_receivers()
     connect_credentials()
+    client.init_app(app)

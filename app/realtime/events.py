@@ -5,12 +5,14 @@ import logging
 
 from flask import current_app, request, session
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
 from app.accounts.auth import parse_identity
 from app.accounts.services import token_for, user_for_token
 from app.extensions import db, socketio
 from app.realtime.registry import session_key, token_key
-from app.realtime.server import realtime_of
+from app.realtime.rooms import can_watch, question_room
+from app.realtime.server import ENVIRON_SID, realtime_of
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +98,84 @@ def _forget(realtime, sid: str) -> None:
 def on_disconnect(*_reason):
     realtime = realtime_of(current_app)
     _forget(realtime, request.sid)
+    try:
+        realtime.watchers.forget(request.sid)
+    except Exception:  # a stale watcher is skipped at the next emit (its sid is gone)
+        log.exception("could not forget the watches of socket %s", request.sid)
     realtime.unauthenticate(request.environ)
+
+
+def _question_id(data) -> int | None:
+    raw = data.get("question") if isinstance(data, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit() or len(str(raw)) > 10:
+        return None
+    return int(raw)
+
+
+@socketio.on("watch")
+def on_watch(data=None):
+    """Join a question's room (``{"question": id}``); answers ``{"ok": bool}``. Refused for a
+    question the socket's user may not see, and for one that does not exist (no difference, so
+    a watch never reveals that a hidden question exists)."""
+    realtime = realtime_of(current_app)
+    question_id = _question_id(data)
+    user_id = realtime.guard.user_of(request.environ.get(ENVIRON_SID))
+    if question_id is None or user_id is None:
+        return {"ok": False}
+    from app.db import transactional
+
+    try:
+        allowed = transactional(write=False)(lambda: user_id in can_watch(db.session, question_id, [user_id]))()
+    finally:
+        db.session.remove()  # a socket lives long: do not hold a connection
+    if not allowed:
+        return {"ok": False}
+    join_room(question_room(question_id))
+    realtime.watchers.add(question_id, request.sid, user_id)
+    return {"ok": True}
+
+
+@socketio.on("unwatch")
+def on_unwatch(data=None):
+    question_id = _question_id(data)
+    if question_id is not None:
+        leave_room(question_room(question_id))
+        realtime_of(current_app).watchers.remove(question_id, request.sid)
+    return {"ok": True}
 
 
 def deliver_notifications(notifications) -> None:
     """Notifier for app.notifications: push each committed notification to its user's room.
 
-    Runs after commit; with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
+    Runs after commit (in a request, a job or a command: the URL context makes subjects' links
+    buildable anywhere); with REDIS_URL set, Flask-SocketIO's message queue carries the emit to
     whichever worker holds the user's connection."""
+    from app.accounts.models import User
     from app.db import session_of
-    from app.notifications.services import resolve_subjects, to_json
+    from app.notifications.services import (actor_names, end_read, reader_locale, resolve_subjects, to_json,
+                                            url_context)
 
-    for note in notifications:
-        # What the recipient may see at the moment of the emit (access checked per recipient).
-        resolved = resolve_subjects(session_of(note), note.user_id, [note])
-        socketio.emit("notification", to_json(note, resolved), to=user_room(note.user_id))
+    sessions = set()
+    try:
+        with url_context():
+            for note in notifications:
+                session = session_of(note)
+                sessions.add(session)
+                # What the recipient may see at the moment of the emit (access checked per
+                # recipient), in the recipient's own language.
+                resolved = resolve_subjects(session, note.user_id, [note])
+                locale = reader_locale(session.get(User, note.user_id))
+                socketio.emit("notification", to_json(note, resolved, actor_names(session, [note]), locale),
+                              to=user_room(note.user_id))
+    finally:
+        for session in sessions:
+            end_read(session)
+
+
+def deliver_unread_counts(session, user_ids) -> None:
+    """Count listener for app.notifications: the new unread count of each user whose count changed
+    (a new notification, one resolved, some read), event ``unread`` ``{"unread": n}``."""
+    from app.notifications.services import unread_counts
+
+    for user_id, count in unread_counts(session, user_ids).items():
+        socketio.emit("unread", {"unread": count}, to=user_room(user_id))

@@ -26,6 +26,7 @@ from werkzeug.http import parse_cookie
 from app.extensions import db
 from app.realtime.guard import NOT_ADMITTED, ConnectionGuard, Limits
 from app.realtime.registry import MemoryRegistry, RedisRegistry
+from app.realtime.rooms import MemoryWatchers, RedisWatchers
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ ENVIRON_SID = "qaforum.realtime.eio_sid"
 
 
 class Realtime:
-    """Guard, registry and server of one application."""
+    """Guard, registry, question watchers and server of one application."""
 
     def __init__(self, app: Flask, queue_url: str | None):
         self.app = app
         self.guard = ConnectionGuard(Limits.from_config(app.config))
         self.registry = RedisRegistry(queue_url) if queue_url else MemoryRegistry()
+        self.watchers = RedisWatchers(queue_url) if queue_url else MemoryWatchers()
         self.server: socketio.Server | None = None
 
     # --- wiring ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """cache: the content version's sequence (PostgreSQL only; SQLite keeps it in a file)
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-06 19:00:00
 
 Fragments of pages are cached under a content version that every commit changing content bumps
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -11,13 +11,16 @@ ROUTING_KEYS = {"question_id", "status", "created_at", "candidates", "notified"}
 CANDIDATE_KEYS = {"user", "rank", "score", "reasons", "state", "is_exploration", "notified_at", "declined_at",
                   "decline_reason", "answered_at", "routed_by_hand"}
 NOTE_KEYS = {"id", "kind", "subject_type", "subject_id", "question_id", "title", "url", "gone", "reasons", "rank",
-             "created_at", "read", "resolved"}
+             "created_at", "read", "resolved", "text", "actor", "delivery"}
 
 
 @pytest.fixture
 def routed(api, db, cast):
     """cast.expert answered (accepted) two public 'cards' questions and one internal one;
-    then cast.staff asks a new public 'cards' question through the API (routing runs after commit)."""
+    then cast.staff asks a new public 'cards' question through the API (routing runs after commit).
+    The expert has an API token (cast's users have no password): routing asks only people who can
+    log in."""
+    api.headers(cast.expert)
     for visibility in ("public", "public", "internal"):
         q = services.ask_question(db.session, title=f"How do I reset a {visibility} card PIN?",
                                   body="The customer forgot the PIN.", tags=["cards"], by=cast.asker,
@@ -82,9 +85,12 @@ def test_decline_and_route_by_hand(api, cast, routed):
     assert_problem(api.post(f"/questions/{routed}/routing", cast.staff, json={"user": "member"}), 403)
     assert_problem(api.post(f"/questions/{routed}/routing", cast.moderator, json={"user": "nobody-here"}), 404)
     assert_problem(api.post(f"/questions/{routed}/routing", cast.moderator, json={}), 400, "user")
-    done = api.post(f"/questions/{routed}/routing", cast.moderator, json={"user": "customer"})
+    # Customers, and accounts that cannot log in, cannot be asked even by hand.
+    assert_problem(api.post(f"/questions/{routed}/routing", cast.moderator, json={"user": "customer"}), 422, "user")
+    api.headers(cast.member)
+    done = api.post(f"/questions/{routed}/routing", cast.moderator, json={"user": "member"})
     assert done.status_code == 201
-    row = next(c for c in done.get_json()["candidates"] if c["user"]["username"] == "customer")
+    row = next(c for c in done.get_json()["candidates"] if c["user"]["username"] == "member")
     assert row["routed_by_hand"] and row["state"] == "notified"
 
 

@@ -81,14 +81,23 @@ def test_notification_titles_follow_the_readers_access_now(app, client, people, 
     sign_in(client, reader)
     html = client.get("/notifications").get_data(as_text=True)
     assert "Secret wording" not in html
-    # The live event is resolved for its recipient at the moment of the emit, too.
-    reader_id = reader.id
+    # No new notification is made for a reader who cannot see its subject (issue 10) ...
+    assert notify(db.session, reader.id, "routed", question_id=question_id, payload={}) is None
+    db.session.commit()
+    # ... and the live event is resolved for its recipient at the moment of the emit: a
+    # notification made while the question was visible, hidden before the emit, has no title.
+    reader_id, member_id = reader.id, people["member"].id
+    services.edit_question(db.session, question, by=people["member"], visibility="internal")
+    db.session.commit()
     # (The socket test client shares the test's app context, and its connect handler ends the
     # session: use ids from here on.)
     sio = socketio.test_client(app, auth={"token": headers["Authorization"].split()[1]})
     sio.get_received()
-    notify(db.session, reader_id, "routed", question_id=question_id, payload={"reasons": [], "rank": 1})
+    question = db.session.get(type(question), question_id)
+    assert notify(db.session, reader_id, "routed", question_id=question_id, payload={"reasons": [], "rank": 1})
+    services.edit_question(db.session, question, by=db.session.get(type(reader), member_id),
+                           visibility="team", team="cards")
     db.session.commit()
     pushed = [e["args"][0] for e in sio.get_received() if e["name"] == "notification"]
-    assert len(pushed) == 1 and pushed[0]["title"] is None
+    assert len(pushed) == 1 and pushed[0]["title"] is None and pushed[0]["question_id"] == question_id
     sio.disconnect()

@@ -61,7 +61,8 @@ _URL_ATTRS = {"href", "src", "action", "formaction", "data", "poster", "backgrou
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:", "livescript:")
 _NEVER = {"iframe", "object", "embed", "base", "svg", "math", "style", "frame", "frameset", "applet"}
 OUR_SCRIPT = "/static/js/app.js"
-OUR_SCRIPTS = {OUR_SCRIPT, "/static/js/search.js"}  # the ask page adds the suggestions script
+# The ask page adds the suggestions script; logged-in pages the live client (issue 10).
+OUR_SCRIPTS = {OUR_SCRIPT, "/static/js/search.js", "/static/vendor/socket.io.min.js", "/static/js/live.js"}
 
 
 class _Inspector(HTMLParser):

@@ -57,13 +57,14 @@ def test_team_question_is_never_routed_to_someone_who_cannot_see_it(app, make_us
     assert people["other"].id not in ranked  # staff outside the team cannot see it either
 
 
-def test_internal_question_skips_customers(app, make_user, people):
+def test_customers_are_never_routed_even_public_questions(app, make_user, people):
+    # Issue 10: customers do not answer for the bank, whatever they answered before.
     customer = make_user("customer")
     history(customer, people["other"], tags=("cards",), n=3)
     q = ask(people["asker"], tags=("cards",), visibility="internal")
     assert customer.id not in ranked_ids(q)
     public = ask(people["asker"], tags=("cards",))
-    assert customer.id in ranked_ids(public)
+    assert customer.id not in ranked_ids(public)
 
 
 def test_away_people_are_ranked_but_not_notified(app, people):
