@@ -37,7 +37,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app.db import sqlite, wants_write
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
-    from app.i18n import select_locale
+    from app.i18n import install_fast_gettext, select_locale
     # Before socketio.init_app: handlers declared while no server exists are kept by the
     # extension and bound to every app's server (a later import binds to one server only).
     from app.realtime import events  # noqa: F401
@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_fast_gettext(app)
     limiter.init_app(app)
     # Default CORS policy: same origin only, so another site cannot ride a user's cookie.
     from app.realtime import socketio_options

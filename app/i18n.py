@@ -17,3 +17,36 @@ def select_locale() -> str:
                "zh-SG": "zh_CN"}
     best = request.accept_languages.best_match(list(offered))
     return offered.get(best, current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _translations():
+    """This request's translations, looked up once per locale instead of at every string.
+
+    Flask-Babel resolves the domain, the locale and its string form for each ``_()`` in a
+    template: about 8 µs a string, a millisecond for a page's chrome. The translations are kept
+    beside Flask-Babel's own locale cache (``g._flask_babel``) with the locale object they belong
+    to, so ``force_locale`` and ``refresh`` (which replace that object) are followed."""
+    from flask import g
+    from flask_babel import get_translations
+
+    ctx = g.get("_flask_babel")
+    locale = getattr(ctx, "babel_locale", None)
+    cached = getattr(ctx, "fast_translations", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel")
+    if ctx is not None:
+        ctx.fast_translations = (getattr(ctx, "babel_locale", None), translations)
+    return translations
+
+
+def install_fast_gettext(app) -> None:
+    """Templates' ``_``/``ngettext``/``pgettext`` through :func:`_translations` (call after Babel's init)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
