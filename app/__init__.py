@@ -74,7 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
 # Domains that listen to the forum's signals, fill page slots or deliver notifications. Each
 # has ``connect(app)``, idempotent (signal receivers are module-level and connected strongly).
-LISTENING_DOMAINS = ("points", "experts", "search", "notifications", "realtime")
+LISTENING_DOMAINS = ("points", "experts", "search", "notifications", "realtime", "kb")
 
 
 def _connect_domains(app: Flask) -> None:
@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.experts.routes import bp as experts_bp
     from app.forum.routes import bp as forum_bp
     from app.notifications.routes import bp as notifications_bp
+    from app.kb.routes import bp as kb_bp
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(forum_bp)
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(experts_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(kb_bp)
 
 
 def _register_hooks(app: Flask) -> None:

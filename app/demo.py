@@ -14,6 +14,7 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.forum import services as forum
 from app.forum.services.common import resolve_tags
+from app.kb.demo import seed_kb_demo
 from app.markup import normalize_tag
 
 DEMO_PASSWORD = "demo12345"
@@ -87,4 +88,5 @@ def seed_demo(session: Session, admin_password: str) -> bool:
                 forum.accept_answer(session, answer, by=people[asker])
         for commenter, text in comments:
             forum.post_comment(session, question, body=text, by=people[commenter])
+    seed_kb_demo(session)
     return True

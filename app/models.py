@@ -7,3 +7,4 @@ from app.experts.models import ExpertiseEvent, ExpertProfile, ExpertTag, Routing
 from app.notifications.models import Notification  # noqa: F401
 from app.experts.escalation import EscalationStep, EscalationWatch  # noqa: F401
 from app.cache.models import content_version  # noqa: F401
+import app.kb.models  # noqa: F401,E402  (the knowledge base: articles, versions, categories, feedback ...)

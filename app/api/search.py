@@ -12,7 +12,7 @@ import time
 from flask import current_app, request
 
 from app.api import bp, openapi
-from app.api.common import BadInput, paging, viewer
+from app.api.common import BadInput, choice_arg, int_arg, paging, viewer
 from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, URL, nullable, obj, page_of, ref
 from app.errors import Invalid
 from app.extensions import db
@@ -20,6 +20,7 @@ from app.search import get_backend, service
 from app.search.web import filters_from_args, item_url, log_later
 
 SUGGEST_LIMIT = 8
+MAX_SUGGEST = 20
 
 
 def _item(item: service.SearchItem) -> dict:
@@ -56,7 +57,12 @@ def search():
 def search_suggest():
     started = time.perf_counter()
     q = request.args.get("q", "")[:200]  # a title is at most 200 characters
-    items = service.suggest(db.session, get_backend, q=q, user=viewer(), limit=SUGGEST_LIMIT)
+    body = request.args.get("body", "")[:service.SUGGEST_BODY_CHARS]
+    type_ = choice_arg("type", ("", "question", "article"), "")
+    limit = int_arg("limit", SUGGEST_LIMIT, minimum=1, maximum=MAX_SUGGEST)
+    items = service.suggest(db.session, get_backend, q=q, body=body, user=viewer(), limit=limit,
+                            types=(type_,) if type_ else ("article", "question"),
+                            article_limit=limit if type_ == "article" else service.ARTICLE_SUGGESTIONS)
     took = (time.perf_counter() - started) * 1000
     if took > 100:
         current_app.logger.warning("search suggest took %.0f ms for %r", took, q[:50])
@@ -101,7 +107,13 @@ openapi.PATHS["/search"] = {"get": openapi.read(
     "search", "Search what the caller may see (visibility applies inside the engine's query).",
     "SearchPage", tag="search", params=_FILTERS, errors=(400, 401))}
 openapi.PATHS["/search/suggest"] = {"get": openapi.read(
-    "search_suggest", "Questions similar to a title being typed (at most 8).", "SuggestList",
-    tag="search", params=[{**_Q, "description": "The title typed so far."}], errors=(401,))}
+    "search_suggest", "Articles (at most 3, first) and questions (at most `limit`) like a question being "
+    "written: its title and its body so far.", "SuggestList", tag="search", params=[
+        {**_Q, "description": "The title typed so far (its last word may be half typed)."},
+        {"name": "body", "in": "query", "schema": {"type": "string", "maxLength": 2000},
+         "description": "The body typed so far: its most informative words help find duplicates."},
+        {"name": "type", "in": "query", "schema": _TYPE, "description": "Only this type."},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 8},
+         "description": "How many questions (and, with type=article, articles)."}], errors=(400, 401))}
 if {"name": "search"} not in openapi.DOCUMENT["tags"]:
     openapi.DOCUMENT["tags"].append({"name": "search"})

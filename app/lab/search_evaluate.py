@@ -12,6 +12,11 @@
 3. MRR (reciprocal rank within the top 50, else 0), Hit@1 and Hit@10, for the engine and for
    a reference: plain BM25 (SQLite FTS5, unicode61, no stemming) over title + body, the query
    words OR-ed, run on the same queries.
+4. Suggestions, as the ask page gets them: each duplicate pair through the real
+   ``GET /api/v1/search/suggest`` (the app's own endpoint, its default of 8 questions), once with
+   the duplicate's title only and once with its title and the start of its body (what the asker
+   has typed by then); ranks are among the questions it returns, the duplicate itself left out.
+   The reference gets the same text: the title, or the title and the body's start.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from pathlib import Path
 from app.markup import plain_text
 
 DEPTH = 50
+SUGGEST_BODY = 1000   # characters of the duplicate's body typed, as the ask page sends them
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -123,6 +129,7 @@ def run_evaluation(directory: str, *, site: str | None = None, seed: int = 13,
                                       .where(Question.deleted_at.is_(None))).all()
             by_source = {r.source_id: r.id for r in rows}
             titles = {r.id: r.title for r in rows}
+            bodies = {r.id: plain_text(r.body_html)[:SUGGEST_BODY] for r in rows}
             reference = Reference([(r.id, f"{r.title}\n{plain_text(r.body_html)}") for r in rows])
             dups = sorted({(by_source[link.post_id], by_source[link.related_post_id])
                            for link in read_post_links(directory) if link.link_type_id == LINK_DUPLICATE
@@ -150,6 +157,7 @@ def run_evaluation(directory: str, *, site: str | None = None, seed: int = 13,
             for system, ranked in (("engine", engine), ("reference", reference.ranked)):
                 report[system] = {name: metrics([_rank(ranked(q), t, x) for q, t, x in queries])
                                   for name, queries in sets.items()}
+            report["suggest"], report["suggest_reference"] = evaluate_suggest(app, reference, titles, bodies, dups)
             timings.sort()
             report["engine_ms"] = {"p50": round(1000 * timings[len(timings) // 2], 2),
                                    "p95": round(1000 * timings[int(len(timings) * 0.95)], 2)}
@@ -161,6 +169,22 @@ def run_evaluation(directory: str, *, site: str | None = None, seed: int = 13,
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return report
+
+
+def evaluate_suggest(app, reference: Reference, titles: dict, bodies: dict, dups: list) -> tuple[dict, dict]:
+    """MRR, Hit@1, Hit@10 of the duplicates' originals in the suggestion endpoint, with the
+    title only and with the title and the body's start, and in the reference on the same text."""
+    client = app.test_client()
+
+    def suggest(title: str, body: str) -> list[int]:
+        response = client.get("/api/v1/search/suggest", query_string={"q": title, "body": body})
+        return [i["id"] for i in response.get_json()["items"] if i["type"] == "question"]
+    engine, ref = {}, {}
+    for name, with_body in (("title", False), ("title_body", True)):
+        engine[name] = metrics([_rank(suggest(titles[d], bodies[d] if with_body else ""), o, d) for d, o in dups])
+        ref[name] = metrics([_rank(reference.ranked(titles[d] + (" " + bodies[d] if with_body else "")), o, d)
+                             for d, o in dups])
+    return engine, ref
 
 
 def format_report(r: dict) -> str:
@@ -183,4 +207,10 @@ def format_report(r: dict) -> str:
         lines.append(f"{name} typo Hit@10 {typo:.3f} = {share:.0%} of untyped {untyped:.3f} on the same "
                      f"queries (target >= 90%)")
     lines.append(f"engine latency over these queries: p50 {r['engine_ms']['p50']} ms, p95 {r['engine_ms']['p95']} ms")
+    if "suggest" in r:
+        for name, label in (("title", "title"), ("title_body", "title + body")):
+            e, ref = r["suggest"][name], r["suggest_reference"][name]
+            verdict = "at least as good" if e["mrr"] >= ref["mrr"] else "WORSE"
+            lines.append(f"suggest ({label}) on {e['n']} duplicate pairs: MRR {e['mrr']:.3f} Hit@1 {e['hit1']:.3f} "
+                         f"Hit@10 {e['hit10']:.3f}; BM25 reference on the same text MRR {ref['mrr']:.3f}: {verdict}")
     return "\n".join(lines)

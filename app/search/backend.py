@@ -114,8 +114,11 @@ class SearchBackend(Protocol):
         """One page of results visible to ``request.audience``, best first; an empty query
         lists matching documents newest first."""
 
-    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8) -> list[Hit]:
-        """A few documents whose titles best match a title being typed (fast path)."""
+    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8, *,
+                context: ParsedQuery | None = None, filters: Filters | None = None) -> list[Hit]:
+        """A few documents most like a question being written (fast path): ``query`` is its
+        title, whose last word may be half typed; ``context`` its body so far; ``filters``
+        narrow (the type: articles above questions are two calls)."""
 
     def set_synonyms(self, groups: list[list[str]]) -> None:
         """Replace the synonym groups; each group lists equivalent words or phrases."""

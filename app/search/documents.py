@@ -139,20 +139,24 @@ def question_document(question: dict, answers: list[dict] | None = None) -> dict
 
 
 def article_document(article: dict) -> dict | None:
-    """The document of a knowledge-base article (for the ``kb`` domain when it lands).
+    """The document of a knowledge-base article (the ``kb`` domain's source), or None when it
+    must not be searchable.
 
-    ``article`` keys: id, title, slug, body_html, categories (names, indexed as tags),
-    audience (``public`` | ``internal`` | ``team``; required), team_id, status, created_at,
-    source_url. Only published articles are searchable; an article counts as answered and
-    accepted.
+    ``article`` keys: id, title, slug, body_html (the published version's sections),
+    categories (tag and category names, indexed as tags), audience (``public`` | ``internal`` |
+    ``team``; required), team_id, created_at, source_url; ``readable`` (a published version,
+    not archived; without it, ``status == "published"`` decides); ``score`` (reuse links plus
+    helpful votes: the engines' tie-breaker raises reused, liked articles). An article counts
+    as answered and accepted.
     """
-    if article.get("status") != "published" or article.get("deleted_at"):
+    readable = article.get("readable", article.get("status") == "published")
+    if not readable or article.get("deleted_at"):
         return None
     return document(
         "article", article["id"], title=article.get("title") or "", slug=article.get("slug") or "",
         visibility=article.get("audience"), team_id=article.get("team_id"), tags=article.get("categories"),
         body_html=article.get("body_html") or "", is_answered=True, is_accepted=True,
-        created_at=article.get("created_at"), source_url=article.get("source_url"))
+        score=article.get("score") or 0, created_at=article.get("created_at"), source_url=article.get("source_url"))
 
 
 def question_input(question, answers) -> tuple[dict, list[dict]]:

@@ -203,21 +203,36 @@ class EmbeddedBackend:
         result.hits = _fetch(c, [(r[0], r[1]) for r in rows])
         return result
 
-    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8) -> list[Hit]:
-        """Titles and tags only (fast, and a similar question shows in its title)."""
-        if query.is_empty:
+    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8, *,
+                context: ParsedQuery | None = None, filters: Filters | None = None) -> list[Hit]:
+        """Documents like a question being written: ``query`` is its title (the last word may be
+        half typed), ``context`` its body so far. Ranked like a search over every field (see
+        :func:`app.search.embedded_rank.suggestion_plan`), within ``filters`` (a type)."""
+        if query.is_empty and (context is None or context.is_empty):
             return []
         with _faults():
-            return self._suggest(query, audience, limit)
+            return self._suggest(query, audience, limit, context, filters or Filters())
 
-    def _suggest(self, query: ParsedQuery, audience: Audience, limit: int) -> list[Hit]:
+    def _suggest(self, query: ParsedQuery, audience: Audience, limit: int, context: ParsedQuery | None,
+                 filters: Filters) -> list[Hit]:
         c = self._conn()
-        compiled = self.compile(query, c, eager_prefix=True)
-        where, params = _filters_sql(audience, Filters())
-        groups = rank.plan(compiled.groups, compiled.estimate_df(_vocabulary(c).counts), _size(c))
-        titles = (("ft", 1.0),)
-        sql = rank.ranked_sql(groups, where, tables=titles, total=False)
-        rows = c.execute(sql, [*rank.match_args(groups, titles), *params, limit, 0]).fetchall()
+        vocab, n_docs = _vocabulary(c), _size(c)
+        # The title is compiled as a search compiles it (the same words, typo corrections and
+        # synonyms; a last word being typed completes when it is not a word of the index).
+        compiled = self.compile(query, c) if not query.is_empty else None
+        title = rank.plan(compiled.groups, compiled.estimate_df(vocab.counts), n_docs) if compiled else []
+        body_words = rank.informative(context.words, set(query.words), vocab.counts, n_docs) if context else []
+        extra = [rank.word_group(word, vocab.counts([word]).get(word, 0), n_docs, rank.BODY_WEIGHT, len(title) + i)
+                 for i, word in enumerate(body_words)]
+        groups = title + extra
+        if not groups:
+            return []
+        where, params = _filters_sql(audience, filters)
+        # With a body, the title's words need not all be there: a duplicate says it otherwise,
+        # and its body's words carry the evidence (linear coordination instead of squared).
+        sql = rank.ranked_sql(groups, where, total=False, coordinated=len(title),
+                              power=1 if extra else rank.COORDINATION_POWER)
+        rows = c.execute(sql, [*rank.match_args(groups), *params, limit, 0]).fetchall()
         return _fetch(c, rows)
 
 
@@ -243,12 +258,17 @@ class Prepared:
     title_words: set[str]   # of them, those in the title or tags
 
 
+ARTICLE_BONUS = 0.06  # above the 0.05 a question's score can add: an equal article ranks first
+
+
 def tie_breaker(doc: dict) -> float:
-    """A small factor on relevance (at most +0.2): accepted beats answered beats unanswered,
-    then score. Small enough that it reorders only results of about equal relevance."""
+    """A small factor on relevance (at most +0.26): accepted beats answered beats unanswered,
+    then score (for an article: its reuses and helpful votes); a knowledge-base article, the
+    canonical answer, beats a question of equal relevance. Small enough that it reorders only
+    results of about equal relevance."""
     score = max(0, int(doc.get("score") or 0))
     return (0.10 * bool(doc.get("is_accepted")) + 0.05 * bool(doc.get("is_answered"))
-            + 0.05 * min(math.log1p(score), 4.0) / 4.0)
+            + 0.05 * min(math.log1p(score), 4.0) / 4.0 + ARTICLE_BONUS * (doc.get("type") == "article"))
 
 
 def _prepare(doc: dict) -> Prepared:

@@ -29,7 +29,10 @@ its IDF and costs microseconds per row, so:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
+
+from app.search.fts import quote
 
 # Weight of each field table; inside ``ft`` the columns are title, tags.
 TABLE_WEIGHTS = (("ft", 1.0), ("fb", 0.4), ("fa", 0.3))
@@ -50,10 +53,15 @@ class GroupPlan:
     exact: bool         # scored by bm25() (else by presence and IDF)
     idf: float
     windowed: bool = False
+    weight: float = 1.0       # a factor on the group's score (suggestions weigh a body's words less)
+    slot: int | None = None   # its coordination slot (None: its index); see ranked_sql's ``coordinated``
 
 
-def _idf(df: int, n_docs: int) -> float:
+def idf(df: int, n_docs: int) -> float:
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if n_docs else 1.0
+
+
+_idf = idf
 
 
 def plan(groups: list[str], df: list[int], n_docs: int) -> list[GroupPlan]:
@@ -78,7 +86,8 @@ def _scored(table: str, weight: float, group: GroupPlan, g: int) -> str:
 
 
 def _hits(groups: list[GroupPlan], tables) -> str:
-    return "\n UNION ALL ".join(_scored(t, w, grp, g) for g, grp in enumerate(groups) for t, w in tables)
+    return "\n UNION ALL ".join(_scored(t, w * grp.weight, grp, g if grp.slot is None else grp.slot)
+                                for g, grp in enumerate(groups) for t, w in tables)
 
 
 def match_args(groups: list[GroupPlan], tables=None) -> list[str]:
@@ -86,13 +95,25 @@ def match_args(groups: list[GroupPlan], tables=None) -> list[str]:
     return [grp.match for grp in groups for _ in (tables or TABLE_WEIGHTS)]
 
 
-def ranked_sql(groups: list[GroupPlan], where: str, *, tables=None, total: bool = True) -> str:
+def ranked_sql(groups: list[GroupPlan], where: str, *, tables=None, total: bool = True,
+               coordinated: int | None = None, power: int = COORDINATION_POWER) -> str:
     """SELECT rowid, relevance[, total] ... LIMIT ? OFFSET ?. Parameters: match_args(), then
-    the ``where`` parameters, then limit and offset."""
-    n = len(groups)
-    coordination = f"(per.k * per.k * 1.0) / {n * n}" if COORDINATION_POWER == 2 else f"(per.k * 1.0 / {n})"
+    the ``where`` parameters, then limit and offset.
+
+    ``coordinated``: how many slots coordination counts (slots 0..n-1; groups in other slots
+    only add evidence, e.g. the words of a body behind a title). None: every group is its own
+    slot and counts; 0: no coordination. ``power``: 2 (squared) or 1 (linear)."""
+    n = len(groups) if coordinated is None else coordinated
+    if coordinated is None:
+        k = "count(DISTINCT g)"
+    else:
+        k = f"count(DISTINCT CASE WHEN g < {n} THEN g END)"
+    if n == 0:
+        coordination = "1.0"
+    else:
+        coordination = f"(per.k * per.k * 1.0) / {n * n}" if power == 2 else f"(per.k * 1.0 / {n})"
     return (f"WITH hits(rowid, g, s) AS MATERIALIZED ({_hits(groups, tables or TABLE_WEIGHTS)}),\n"
-            f" per AS (SELECT rowid, count(DISTINCT g) AS k, sum(s) AS s FROM hits GROUP BY rowid)\n"
+            f" per AS (SELECT rowid, {k} AS k, sum(s) AS s FROM hits GROUP BY rowid)\n"
             f"SELECT per.rowid, per.s * (1.0 + m.boost) * {coordination} AS relevance"
             f"{', count(*) OVER () AS total' if total else ''}\n"
             f"FROM per JOIN meta m ON m.rowid = per.rowid WHERE {where}\n"
@@ -103,3 +124,33 @@ def count_sql(groups: list[GroupPlan], where: str, *, tables=None) -> str:
     """The number of documents ranked_sql pages over (same parameters, without limit/offset)."""
     return (f"SELECT count(*) FROM (SELECT DISTINCT rowid FROM ({_hits(groups, tables or TABLE_WEIGHTS)})) AS u "
             f"JOIN meta m ON m.rowid = u.rowid WHERE {where}")
+
+
+# --- suggestions (app.search.embedded.EmbeddedBackend.suggest) ------------------------------------
+# A question being written is matched like a search over every field (title and tags, body,
+# answers, with the search's field weights): a duplicate shares words with its original's
+# body and answers as much as with its title. Measured on the dumps' duplicate pairs by
+# ``flask search evaluate`` (app/lab/search_evaluate.py): a title-only match ranked the
+# original worse than plain BM25 over title and body did.
+BODY_WEIGHT = 0.5         # a body word, against a title word (titles say what it is about)
+BODY_TERMS = 10           # the body's most informative words (tf x idf) taken
+BODY_MIN_DF = 1           # a word no document has cannot help (a typo, a name)
+
+
+def word_group(word: str, df: int, n_docs: int, weight: float, slot: int) -> GroupPlan:
+    return GroupPlan(quote([word]), df <= BM25_MAX_DF, idf(df, n_docs),
+                     n_docs > SMALL_INDEX and df > BM25_MAX_DF, weight, slot)
+
+
+def informative(words: list[str], known: set[str], counts, n_docs: int) -> list[str]:
+    """The body's most informative words for finding a similar question: by tf × idf, among
+    words some document has and that are not too common to rank by; the title's own words are
+    left out (they are matched already)."""
+    tf = Counter(w for w in words if w not in known and len(w) > 1)
+    if not tf:
+        return []
+    df = counts(list(tf))
+    cutoff = max(COMMON_MIN, COMMON_FRACTION * n_docs)
+    kept = [w for w in tf if BODY_MIN_DF <= df.get(w, 0) <= cutoff]
+    kept.sort(key=lambda w: (-tf[w] * idf(df[w], n_docs), w))
+    return kept[:BODY_TERMS]

@@ -35,8 +35,10 @@ SETTINGS = {
     "filterableAttributes": ["key", "type", "tags", "visibility", "team_id", "is_answered", "is_accepted",
                              "is_closed", "created_ts"],
     "sortableAttributes": ["created_ts", "score"],
-    # Meilisearch's default rules, then the tie-breakers: accepted, then score.
-    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness", "is_accepted:desc",
+    # Meilisearch's default rules, then the tie-breakers: articles, accepted, then score.
+    # An article (the canonical answer) before a question of equal relevance: "article" sorts
+    # before "question".
+    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness", "type:asc", "is_accepted:desc",
                      "score:desc"],
     "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
     "pagination": {"maxTotalHits": 10000},
@@ -178,11 +180,19 @@ class MeiliBackend:
             result.hits.append(Hit({k: raw.get(k) for k in STORED}, float(raw.get("_rankingScore") or 0.0)))
         return result
 
-    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8) -> list[Hit]:
-        params = {"limit": limit, "filter": filter_expressions(audience, Filters()),
-                  "attributesToSearchOn": ["title", "tags"], "attributesToRetrieve": list(STORED),
+    def suggest(self, query: ParsedQuery, audience: Audience, limit: int = 8, *,
+                context: ParsedQuery | None = None, filters: Filters | None = None) -> list[Hit]:
+        """Meilisearch reads at most ten query words and weighs them alike, so a question being
+        written is searched by its title over every attribute (title > tags > body > answers),
+        dropping the last words first when nothing has them all; the body's words stand in
+        only while there is no title yet."""
+        text = query_text(query) if not query.is_empty else " ".join((context.words if context else [])[:10])
+        if not text:
+            return []
+        params = {"limit": limit, "filter": filter_expressions(audience, filters or Filters()),
+                  "attributesToSearchOn": ["title", "tags", "body", "answers"], "attributesToRetrieve": list(STORED),
                   "showRankingScore": True, "matchingStrategy": "last"}
-        found = self._call(self.index_.search, query_text(query), params)
+        found = self._call(self.index_.search, text, params)
         return [Hit({k: h.get(k) for k in STORED}, float(h.get("_rankingScore") or 0.0))
                 for h in found.get("hits", [])]
 

@@ -21,13 +21,13 @@ from app.accounts.models import Team, User
 from app.db import utcnow
 from app.errors import DomainError, Invalid
 from app.markup import normalize_tag
-from app.text import fold
+from app.text import STOP_WORDS, fold, query_words
 from app.search.backend import (STATUSES, TYPES, VISIBILITIES, Audience, Filters, Hit, SearchBackend,
                                 SearchRequest, SearchUnavailable)
 from app.search.highlight import highlight, snippet
 from app.search.models import SearchLog
 from app.search.sources import doc_key, get_source
-from app.search.query import MAX_QUERY_LENGTH, ParsedQuery, QueryTooLong, parse_query
+from app.search.query import MAX_QUERY_LENGTH, Clause, ParsedQuery, QueryTooLong, parse_query
 
 log = logging.getLogger(__name__)
 
@@ -215,17 +215,42 @@ def search(session: Session, backend: Engine, *, q: str | None, user: User | Non
                       filters=filters, corrected=result.corrected)
 
 
-def suggest(session: Session, backend: Engine, *, q: str | None, user: User | None,
-            limit: int = 6) -> list[SearchItem]:
-    """Documents similar to a title being typed (no snippets, not logged). Never fails for
-    the engine: suggestions are a nicety, so a fault answers an empty list."""
+SUGGEST_BODY_CHARS = 2000   # the start of a body says what it is about; more only costs
+ARTICLE_SUGGESTIONS = 3      # articles offered above the questions
+
+
+def context_of(body: str | None) -> ParsedQuery | None:
+    """A body being typed as plain query words (no grammar: quotes and operators are text)."""
+    text = (body or "")[:SUGGEST_BODY_CHARS]
+    words = [w for w in query_words(text) if w not in STOP_WORDS]
+    return ParsedQuery(text=text, clauses=tuple(Clause((w,)) for w in words)) if words else None
+
+
+def suggest(session: Session, backend: Engine, *, q: str | None, user: User | None, limit: int = 6,
+            body: str | None = None, types=("article", "question"), article_limit: int = ARTICLE_SUGGESTIONS,
+            exclude: set[str] = frozenset()) -> list[SearchItem]:
+    """Articles, then questions, like a question being written: ``q`` is its title (the last
+    word may be half typed), ``body`` what it says so far. No snippets, not logged. Never fails
+    for the engine: suggestions are a nicety, so a fault answers an empty list.
+
+    ``types``: which types, in the order shown (articles first: the canonical answers);
+    ``article_limit`` articles at most, ``limit`` questions; ``exclude``: keys to leave out."""
     parsed = parse_query((q or "")[:MAX_QUERY_LENGTH])  # while typing, nothing is an error
-    try:
-        hits = _engine(backend).suggest(parsed, audience_for(user), limit) if not parsed.is_empty else []
-    except Exception:
-        log.warning("search suggestions failed", exc_info=True)
-        hits = []
-    return _items(session, user, hits, set(parsed.words), set(), 1, with_snippets=False)
+    context = context_of(body)
+    if parsed.is_empty and context is None:
+        return []
+    items: list[SearchItem] = []
+    for type_ in types:
+        wanted = article_limit if type_ == "article" else limit
+        try:
+            hits = _engine(backend).suggest(parsed, audience_for(user), wanted + len(exclude), context=context,
+                                            filters=Filters(type=type_))
+        except Exception:
+            log.warning("search suggestions failed", exc_info=True)
+            hits = []
+        hits = [h for h in hits if h.doc["key"] not in exclude][:wanted]
+        items += _items(session, user, hits, set(parsed.words), set(), len(items) + 1, with_snippets=False)
+    return items
 
 
 # --- the log and the gap list -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """the live loop: notification delivery and digests, follows, preferences, mentions, escalation
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 10:00:00
 
 Notifications get a delivery (instant, quiet, daily, weekly) and the time a digest mailed them;
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -12,18 +12,21 @@ from app.forum import services
 
 
 # Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
-# authors' memberships), comments (+ theirs), then the view count, which the page buffers and
-# a job writes after the request (inline in tests): its UPDATE (the job's BEGIN IMMEDIATE goes
-# to the raw connection, app.db.sqlite, and is not counted).
-ANONYMOUS_QUERIES = 9
+# Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
+# authors' memberships), comments (+ theirs), the knowledge base's articles of the thread (one
+# query for its panels: "this answer became the article X", "answered by article Y"), then the
+# view count, which the page buffers and a job writes after the request (inline in tests): its
+# UPDATE (the job's BEGIN IMMEDIATE goes to the raw connection, app.db.sqlite, and is not counted).
+ANONYMOUS_QUERIES = 10
 # A logged-in viewer adds the session user, their memberships and their votes on the page,
 # plus three from other domains' slots: the header's bell (unread count and newest id, one query,
 # app.notifications), the follow button (app.notifications) and the routing panel (app.experts:
 # the viewer's own routed row, or every candidate for a moderator, in one query each). Visitors
 # pay for none (all check the login first). A moderator's panel of a routed question also reads
-# its escalation steps and pending step (two more, routed or not).
-VIEWER_QUERIES = 15
-MODERATOR_QUERIES = VIEWER_QUERIES + 2
+# its escalation steps and pending step (two more, routed or not); curators (moderators) also
+# get the knowledge base's work-queue count in the header.
+VIEWER_QUERIES = 16
+MODERATOR_QUERIES = VIEWER_QUERIES + 3
 
 
 def _thread(make_user, answers: int):

@@ -1,0 +1,1 @@
+"""Read side of the knowledge base: view models for pages and the API (no writes)."""
