@@ -100,6 +100,32 @@ def fragment(name: str, key: tuple, render: Callable[[], str], *, viewer=None) -
     return Markup(html)
 
 
+def render_page(template_name: str, name: str, build: Callable[[], dict], *, viewer=None,
+                **shell) -> str:
+    """``template_name`` rendered with its ``content`` block cached as a fragment.
+
+    ``build()`` runs the page's queries and returns the block's context: only on a miss. The rest
+    of the page (the header with the viewer's name and notifications, flashes, CSRF tokens) is
+    rendered per request from ``shell``, which must hold whatever the page's other blocks (title,
+    head) use. The key is the path and the whole query string (the block's links keep the other
+    arguments), so one block is never served for another set of arguments. The block itself must
+    not depend on who the viewer is beyond their class (no "your vote", no CSRF token), and must
+    import its macros inside itself: it is rendered without the rest of its template.
+    """
+    from flask import render_template, request
+    from jinja2.utils import concat
+
+    def render() -> str:
+        template = current_app.jinja_env.get_template(template_name)
+        context = {**shell, **build()}
+        current_app.update_template_context(context)
+        return concat(template.blocks["content"](template.new_context(context)))
+
+    key = (request.path, tuple(sorted(request.args.items(multi=True))))
+    content = fragment(name, key, render, viewer=viewer)
+    return render_template(template_name, cached_content=content, **shell)
+
+
 # --- invalidation ---------------------------------------------------------------------------
 _listening = False
 

@@ -14,6 +14,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.experts import queries, routing, services, viewmodels
 from app.experts.forms import DeclineForm, ExpertSettingsForm, RouteForm
 from app.experts.models import TagInterest
+from app.cache import render_page
 from app.extensions import db
 from app.forum import access
 from app.forum.queries import question_page
@@ -37,14 +38,17 @@ def _me():
 def directory():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     tag = normalize_tag(request.args.get("tag", ""))[:35]
-    rows, overview, now = None, [], utcnow()
-    if tag:
-        rows = queries.experts_for_tag(db.session, tag, current_user, now=now)
-    elif q:
-        rows = queries.who_knows(db.session, q, current_user, now=now)
-    else:
-        overview = viewmodels.tag_overview(db.session, current_user, now=now)
-    return render_template("experts/directory.html", q=q, tag=tag, rows=rows, overview=overview)
+
+    def build():
+        rows, overview, now = None, [], utcnow()
+        if tag:
+            rows = queries.experts_for_tag(db.session, tag, current_user, now=now)
+        elif q:
+            rows = queries.who_knows(db.session, q, current_user, now=now)
+        else:
+            overview = viewmodels.tag_overview(db.session, current_user, now=now)
+        return {"rows": rows, "overview": overview}
+    return render_page("experts/directory.html", "experts.directory", build, viewer=current_user, q=q, tag=tag)
 
 
 # --- questions routed to me (the inbox itself is app.notifications') ---------------------------

@@ -5,6 +5,7 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import slots
+from app.cache import render_page
 from app.extensions import db
 from app.forum import queries, viewmodels
 from app.forum.routes import bp
@@ -23,10 +24,12 @@ def _sort() -> str:
 @bp.get("/")
 @bp.get("/questions")
 def index():
-    page, per_page = paging()
-    questions = queries.list_questions(db.session, current_user, sort=_sort(), page=page, per_page=per_page)
-    tags = viewmodels.tag_directory(db.session, current_user, per_page=15).items
-    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=None, popular=tags)
+    def build():
+        page, per_page = paging()
+        return {"questions": queries.list_questions(db.session, current_user, sort=_sort(), page=page,
+                                                    per_page=per_page),
+                "sort": _sort(), "popular": viewmodels.tag_directory(db.session, current_user, per_page=15).items}
+    return render_page("forum/index.html", "forum.index", build, viewer=current_user, tag=None)
 
 
 @bp.get("/questions/<id:question_id>")
@@ -47,11 +50,13 @@ def answer(answer_id: int):
 
 @bp.get("/tags")
 def tags():
-    page, _ = paging()
-    sort = "name" if request.args.get("sort") == "name" else "popular"
-    search = request.args.get("q", "")[:35]
-    found = viewmodels.tag_directory(db.session, current_user, search=search, sort=sort, page=page)
-    return render_template("forum/tags.html", tags=found, sort=sort, search=search)
+    def build():
+        page, _ = paging()
+        sort = "name" if request.args.get("sort") == "name" else "popular"
+        search = request.args.get("q", "")[:35]
+        found = viewmodels.tag_directory(db.session, current_user, search=search, sort=sort, page=page)
+        return {"tags": found, "sort": sort, "search": search}
+    return render_page("forum/tags.html", "forum.tags", build, viewer=current_user)
 
 
 @bp.get("/tags/<name>")
@@ -60,10 +65,12 @@ def tag(name: str):
     if found.name != name:  # 'Credit Card' and full-width forms lead to the one tag page
         kept = {k: v for k, v in request.args.items() if k in ("sort", "page")}  # never _external & co.
         return redirect(url_for("forum.tag", name=found.name, **kept), 301)
-    page, per_page = paging()
-    questions = queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name, page=page,
-                                       per_page=per_page)
-    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=found, popular=[])
+    def build():
+        page, per_page = paging()
+        return {"questions": queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name,
+                                                    page=page, per_page=per_page),
+                "sort": _sort(), "popular": []}
+    return render_page("forum/index.html", "forum.tag", build, viewer=current_user, tag=found)
 
 
 @bp.get("/users/<id:user_id>")

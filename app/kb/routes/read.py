@@ -6,6 +6,7 @@ from flask import make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.errors import NotFound
+from app.cache import render_page
 from app.extensions import db
 from app.forum.models import Tag
 from app.kb import access
@@ -31,7 +32,7 @@ def _sort(default: str = "popular") -> str:
 
 @bp.get("/")
 def home():
-    return render_template("kb/home.html", home=reader.home(db.session, me()))
+    return render_page("kb/home.html", "kb.home", lambda: {"home": reader.home(db.session, me())}, viewer=me())
 
 
 @bp.get("/categories/<id:category_id>")
