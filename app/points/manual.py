@@ -49,7 +49,7 @@ def award_manually(session: Session, *, user: User | None, amount, reason: str, 
 
     ``created`` is False when ``key`` was already used: the earlier entry is returned and
     nothing is written. Raises Forbidden for a non-admin and Invalid (fields ``username``,
-    ``amount``, ``reason``) for bad input.
+    ``amount``, ``reason``, ``nonce``) for bad input.
     """
     if not getattr(by, "is_admin", False):
         raise Forbidden()
@@ -66,7 +66,7 @@ def award_manually(session: Session, *, user: User | None, amount, reason: str, 
         errors["reason"] = _l("At most %(n)s characters.", n=REASON_MAX)
     if not KEY_RE.match(key or ""):
         # Only a tampered or stale form gets here; ask to submit again with a fresh one.
-        errors["key"] = _l("This form has expired. Please submit it again.")
+        errors["nonce"] = _l("This form has expired. Please submit it again.")
     if errors:
         raise Invalid(errors=errors)
     stem = f"manual:{key}"
