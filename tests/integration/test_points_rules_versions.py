@@ -174,3 +174,51 @@ def test_award_cli(app, db, cast, make_user):
     db.session.expire_all()
     assert pts(db, cast.answerer) == 40
     assert runner.invoke(args=["points", "verify"]).exit_code == 0
+
+
+# --- the importer awards by the same rules ------------------------------------------------------
+
+def test_import_pays_by_the_version_in_force_capped_per_day_of_the_vote(app, db, tmp_path, make_user):
+    from datetime import datetime
+
+    from test_importer import a, q, write_xml
+
+    from app.accounts.models import User
+    from app.importer.loader import import_dump
+
+    save(db, make_user("admin"), note="Answers 20", answer_upvoted=20)
+    d = tmp_path / "cap"
+    d.mkdir()
+    write_xml(d, "Users.xml", [{"Id": i, "DisplayName": f"u{i}", "CreationDate": "2014-01-01T00:00:00"}
+                               for i in (1, 2)])
+    write_xml(d, "Posts.xml", [q(1, 1, "Which yeast for a stout?", "<beer>", AcceptedAnswerId=2), a(2, 1, 2)])
+    day1, day2 = "2019-01-03T00:00:00", "2019-01-04T00:00:00"
+    write_xml(d, "Votes.xml", [{"Id": i, "PostId": 2, "VoteTypeId": 2, "CreationDate": day1} for i in range(1, 13)]
+              + [{"Id": 20, "PostId": 2, "VoteTypeId": 2, "CreationDate": day2},
+                 {"Id": 21, "PostId": 1, "VoteTypeId": 3, "CreationDate": day2},
+                 {"Id": 22, "PostId": 2, "VoteTypeId": 1, "CreationDate": day2}])
+    import_dump(db.session, d, site="cap.example.com")
+    commit_and_check(db)
+    asker, answerer = (db.session.scalar(select(User).where(User.source_id == i)) for i in (1, 2))
+    rows = db.session.execute(select(PointsEntry.amount, PointsEntry.reason, PointsEntry.rule_version,
+                                     PointsEntry.created_at).where(PointsEntry.user_id == answerer.id)
+                              .order_by(PointsEntry.id)).all()
+    upvotes = [r for r in rows if r.reason == "answer_upvoted"]
+    # 12 upvotes on day 1 at 20 each, capped at 200: ten pay 20, the last two nothing; day 2 pays again.
+    assert [r.amount for r in upvotes] == [20] * 10 + [0, 0, 20]
+    assert {r.rule_version for r in rows} == {1}
+    assert upvotes[0].created_at == datetime(2019, 1, 3) and upvotes[-1].created_at == datetime(2019, 1, 4)
+    assert [(r.amount, r.created_at) for r in rows if r.reason == "answer_accepted"] == [(15, datetime(2019, 1, 4))]
+    assert (pts(db, answerer), pts(db, asker)) == (200 + 20 + 15, -2 + 2)
+    assert app.test_cli_runner().invoke(args=["points", "verify"]).exit_code == 0
+
+
+def test_verify_passes_after_importing_the_real_beer_dump(app, db):
+    from test_importer import BEER
+
+    from app.importer.loader import import_dump
+
+    report = import_dump(db.session, BEER)
+    commit_and_check(db)
+    assert report.points_entries > 0  # its accepted answers (the dump has no Votes.xml)
+    assert app.test_cli_runner().invoke(args=["points", "verify"]).exit_code == 0
