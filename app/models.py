@@ -1,7 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees all tables."""
 from app.accounts.models import ApiToken, Team, TeamMembership, User  # noqa: F401
 from app.forum.models import Answer, Comment, Question, QuestionTag, Revision, Tag, Vote  # noqa: F401
-from app.points.models import PointsEntry  # noqa: F401
+from app.points.models import PointsEntry, PointsRuleVersion  # noqa: F401
 from app.search.models import SearchLog, Synonym  # noqa: F401
 from app.experts.models import ExpertiseEvent, ExpertProfile, ExpertTag, RoutingCandidate, RoutingDecision  # noqa: F401
 from app.notifications.models import Notification  # noqa: F401

@@ -23,7 +23,8 @@ from app.points import queries
 def entry_json(row: queries.LedgerRow) -> dict:
     return {"id": row.id, "amount": row.amount, "reason": row.reason, "label": str(row.label),
             "question_id": row.question_id, "answer_id": row.answer_id, "is_hidden": row.is_hidden,
-            "created_at": iso(row.created_at), "reverses_id": row.reverses_id}
+            "created_at": iso(row.created_at), "reverses_id": row.reverses_id,
+            "rule_version": row.rule_version or 0, "note": row.note}
 
 
 @bp.get("/users/<id:user_id>/points")
@@ -46,6 +47,9 @@ COMPONENTS["schemas"].setdefault("PointsEntry", obj({
     "is_hidden": {"type": "boolean", "description": "Earned on a question the caller may not see."},
     "created_at": TIME,
     "reverses_id": nullable({**INT, "description": "On a reversal: the entry it cancels."}),
+    "rule_version": {**INT, "description": "The rule set version the amount was computed under "
+                     "(0: the code defaults)."},
+    "note": nullable({**STR, "description": "A manual award's reason (reason \"manual\"); null otherwise."}),
 }))
 COMPONENTS["schemas"].setdefault("PointsEntryPage", page_of("PointsEntry"))
 PATHS.setdefault("/users/{user_id}/points", {

@@ -17,10 +17,12 @@ Contract of :func:`import_dump`:
   voter and stands for "this user voted", which points and expert ranking build on. So the
   dump's ``Score`` becomes the post's base score (``votes.py``: score = base + Vote rows) and
   no Vote row is invented; Votes.xml is only tallied and checked against the scores.
-* No signals are sent: receivers (points, routing, notifications) react to live activity, and
-  replaying years of history through them would award points and notify experts about old
-  questions. Imported users get no points and no password (they cannot log in); rebuild the
-  search index after an import.
+* No signals are sent: receivers (routing, notifications) react to live activity, and
+  replaying years of history through them would notify experts about old questions. Points
+  are the exception, awarded directly by ``app.points.imported`` for the votes and accepts of
+  the posts this run inserted, by the live rules and dated as in the dump, so ``flask points
+  verify`` holds after an import. Imported users have no password (they cannot log in);
+  rebuild the search index after an import.
 * Bodies. A post's Body is HTML: it is kept as ``body_md`` (the source an edit starts from) and
   stored as ``body_html`` through the same nh3 allow-list that ends ``render_markdown``, but
   not through the Markdown parser, which turns HTML indented after a blank line into code
@@ -96,6 +98,7 @@ class _Loader:
         self.questions: dict[int, int] = {}           # source id -> id, existing and new
         self.answers: dict[int, int] = {}
         self.new_questions: set[int] = set()          # source ids imported by this run
+        self.new_answers: set[int] = set()
         self.tag_ids: dict[str, int] = {}             # normalised name -> id
         self.tag_names: dict[str, str | None] = {}    # name as written -> normalised (None: invalid)
         self.touched_questions: set[int] = set()      # ids whose answer_count must be recomputed
@@ -110,6 +113,7 @@ class _Loader:
         self._load_comments()
         self._link_duplicates()
         self._set_accepted()
+        self._award_points()
         self._recount()
         self.report.skipped = +self.report.skipped  # unary plus drops the zero counts
         return self.report
@@ -247,6 +251,7 @@ class _Loader:
                 continue
             ids = self._insert_returning_ids(Answer, rows)
             self.answers.update(ids)
+            self.new_answers.update(ids)
             self.touched_questions.update(parents.values())
             self.accepts.extend(dict(q=parents[p.id], a=ids[p.id]) for p in chunk
                                 if p.id in ids and self.scan.accepted.get(p.parent_id) == p.id)
@@ -330,6 +335,39 @@ class _Loader:
             update(table).where(table.c.id == bindparam("q"), table.c.accepted_answer_id.is_(None))
             .values(accepted_answer_id=bindparam("a")), self.accepts)
         self.report.accepted = len(self.accepts)
+
+    def _award_points(self) -> None:
+        """Points for the votes and the accept of every post this run inserted (see the module doc)."""
+        from app.points import imported, rules
+
+        posts: dict[int, rules.Post] = {}  # source post id -> the post as the rules see it
+        by_id = {self.questions[s]: s for s in self.new_questions}
+        for chunk in _chunks(sorted(by_id)):
+            for qid, author in self.s.execute(select(Question.id, Question.author_id).where(Question.id.in_(chunk))):
+                posts[by_id[qid]] = rules.Post("question", qid, qid, author)
+        by_id = {self.answers[s]: s for s in self.new_answers}
+        accepted: list[tuple[int, int | None]] = []  # (answer source id, asker id)
+        for chunk in _chunks(sorted(by_id)):
+            for aid, qid, author, asker, accepted_id in self.s.execute(
+                    select(Answer.id, Answer.question_id, Answer.author_id, Question.author_id,
+                           Question.accepted_answer_id).join(Question, Question.id == Answer.question_id)
+                    .where(Answer.id.in_(chunk))):
+                posts[by_id[aid]] = rules.Post("answer", aid, qid, author)
+                if accepted_id == aid:
+                    accepted.append((by_id[aid], asker))
+        if not posts:
+            return
+        votes, accepted_at = [], {}
+        if self.scan.has_votes:
+            for v in se.read_votes(self.scan.directory):
+                post = posts.get(v.post_id)
+                if post is not None and v.vote_type_id in (se.UPVOTE, se.DOWNVOTE):
+                    votes.append(imported.ImportedVote(v.id, post, 1 if v.vote_type_id == se.UPVOTE else -1,
+                                                       v.creation_date))
+                elif post is not None and v.vote_type_id == se.ACCEPTED_BY_ORIGINATOR:
+                    accepted_at[v.post_id] = v.creation_date
+        accepts = [imported.ImportedAccept(posts[sid], asker, accepted_at.get(sid)) for sid, asker in accepted]
+        self.report.points_entries = imported.award_history(self.s, self.site, votes, accepts)
 
     def _recount(self) -> None:
         """Recompute the derived counters the services keep, from the rows, for what we touched."""

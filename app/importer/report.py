@@ -17,6 +17,7 @@ class ImportReport:
     duplicates: int = 0
     accepted: int = 0
     revisions: int = 0
+    points_entries: int = 0    # ledger entries for imported votes and accepts
     skipped: Counter = field(default_factory=Counter)
     votes: Counter = field(default_factory=Counter)
     score_mismatches: int = 0
@@ -35,4 +36,5 @@ class ImportReport:
                 f"skipped {sum(self.skipped.values())} ({skipped}); "
                 f"votes read {votes} ({self.votes['up']} up, {self.votes['down']} down, "
                 f"{self.votes['other']} other; scores from Posts.xml, {self.score_mismatches} differ); "
+                f"{self.points_entries} points entries; "
                 f"{self.seconds:.2f} s, {self.posts_per_second:.0f} posts/s")

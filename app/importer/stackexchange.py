@@ -28,6 +28,7 @@ OPTIONAL_FILES = (COMMENTS, VOTES, POST_LINKS, TAGS)
 
 QUESTION, ANSWER = 1, 2          # PostTypeId; others (tag wikis, excerpts, ...) are not forum posts
 UPVOTE, DOWNVOTE = 2, 3          # VoteTypeId
+ACCEPTED_BY_ORIGINATOR = 1       # VoteTypeId of an accept: dates it
 LINK_DUPLICATE = 3               # PostLinks LinkTypeId: PostId duplicates RelatedPostId
 
 

@@ -41,6 +41,7 @@ from app.accounts.models import User
 from app.db import is_postgres, utcnow
 from app.points import rules
 from app.points.models import PointsEntry
+from app.points.ruleset import current as current_ruleset
 
 REVERSAL_SUFFIX = "/rev"
 
@@ -85,14 +86,17 @@ def award(session: Session, item: rules.Award, *, now: datetime | None = None) -
     state = stem_state(session, item.stem)
     if state.live is not None:
         return None
-    amount = item.amount
-    if item.capped:
-        earned = _capped_today(session, item.user_id, now)
-        amount = rules.capped_amount(amount, earned, rules.DAILY_UPVOTE_CAP)
+    # The amounts and cap in force now (an admin may have saved a new version); the entry
+    # records which version it was made under, so later changes never reinterpret it.
+    ruleset = current_ruleset(session)
+    amount = ruleset.amount(item.reason, item.amount)
+    if ruleset.is_capped(item.reason):
+        earned = _capped_today(session, item.user_id, now, ruleset.capped_codes())
+        amount = rules.capped_amount(amount, earned, ruleset.daily_cap)
     entry = PointsEntry(user_id=item.user_id, amount=amount, reason=item.reason,
                         question_id=item.question_id, answer_id=item.answer_id, actor_id=item.actor_id,
                         idempotency_key=award_key(item.stem, state.generation), key_stem=item.stem,
-                        created_at=now)
+                        rule_version=ruleset.version, created_at=now)
     return _insert(session, entry)
 
 
@@ -174,14 +178,22 @@ def rebuild_totals(session: Session) -> list[tuple[int, int, int]]:
     return changed
 
 
+def write(session: Session, entry: PointsEntry) -> PointsEntry | None:
+    """Insert a ready entry (a manual award) and add it to the cached total; None when its
+    idempotency key exists already. Callers lock the user first (``lock_users``)."""
+    return _insert(session, entry)
+
+
 # --- internals -------------------------------------------------------------------------------
 
 def _reverse_entry(session: Session, original: PointsEntry, *, actor_id: int | None,
                    now: datetime) -> PointsEntry | None:
+    # The original's amount and version, not today's rules: a reversal cancels exactly what was paid.
     entry = PointsEntry(user_id=original.user_id, amount=-original.amount, reason=original.reason,
                         question_id=original.question_id, answer_id=original.answer_id, actor_id=actor_id,
                         idempotency_key=original.idempotency_key + REVERSAL_SUFFIX,
-                        key_stem=original.key_stem, reverses_id=original.id, created_at=now)
+                        key_stem=original.key_stem, reverses_id=original.id,
+                        rule_version=original.rule_version, created_at=now)
     return _insert(session, entry)
 
 
@@ -218,10 +230,9 @@ def _sync_loaded_user(session: Session, user_id: int, total: int) -> None:
         set_committed_value(user, "points", total)
 
 
-def _capped_today(session: Session, user_id: int, now: datetime) -> int:
+def _capped_today(session: Session, user_id: int, now: datetime, capped: list[str]) -> int:
     """Net points from capped reasons the user earned in ``now``'s UTC day (reversals count)."""
     start, end = rules.utc_day(now)
-    capped = [code for code, rule in rules.RULES.items() if rule.capped]
     return session.scalar(select(func.coalesce(func.sum(PointsEntry.amount), 0)).where(
         PointsEntry.user_id == user_id, PointsEntry.reason.in_(capped),
         PointsEntry.created_at >= start, PointsEntry.created_at < end)) or 0

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
 
@@ -42,6 +42,11 @@ class PointsEntry(Base):
     # Set on a reversal: the award it cancels. Unique, so an entry is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The rule set version the amount was computed under (app.points.ruleset); NULL or 0: the
+    # code defaults of app.points.rules. Kept so that changing the rules never rewrites history.
+    rule_version: Mapped[int | None] = mapped_column(Integer)
+    # A manual award's reason, as the admin typed it (reason code "manual"); NULL otherwise.
+    note: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def is_reversal(self) -> bool:
@@ -60,3 +65,30 @@ class AppendOnlyViolation(RuntimeError):
 def _refuse_change(_mapper, _connection, target: PointsEntry) -> None:
     # The ledger is append-only (DESIGN.md convention 8): a correction is a new entry.
     raise AppendOnlyViolation(f"{target!r} is append-only; write a reversal instead")
+
+
+class PointsRuleVersion(Base):
+    """One saved rule set: the amount of every editable rule, which of them are capped, and the
+    daily cap. Append-only like the ledger: a change is a new version, and entries name the
+    version they were made under (``PointsEntry.rule_version``)."""
+    __tablename__ = "points_rule_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # 1, 2, 3 ... unique: two admins saving at once cannot both become version n.
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    # {"amounts": {code: int}, "capped": [code, ...], "daily_upvote_cap": int}
+    settings: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(500))
+
+    created_by = relationship("User", foreign_keys=[created_by_id], lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<PointsRuleVersion v{self.version}>"
+
+
+@event.listens_for(PointsRuleVersion, "before_update")
+@event.listens_for(PointsRuleVersion, "before_delete")
+def _refuse_version_change(_mapper, _connection, target: PointsRuleVersion) -> None:
+    raise AppendOnlyViolation(f"{target!r} is history; save a new version instead")

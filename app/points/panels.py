@@ -11,7 +11,8 @@ from app.points.queries import visible_total
 
 def points_fact(profile, viewer, **_) -> Markup:
     """The "Points" fact of a profile, counting only what the viewer may see."""
-    return Markup(render_template("points/_fact.html", points=visible_total(db.session, profile.user, viewer)))
+    return Markup(render_template("points/_fact.html", points=visible_total(db.session, profile.user, viewer),
+                                  user_id=profile.user.id))
 
 
 def register() -> None:

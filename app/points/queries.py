@@ -28,6 +28,10 @@ class LedgerRow:
     created_at: datetime
     reverses_id: int | None
     is_hidden: bool
+    rule_version: int | None = None   # None/0: the code defaults
+    note: str | None = None           # a manual award's reason
+    title: str | None = None          # the question's, when shown
+    slug: str | None = None
 
 
 def ledger_for_user(session: Session, user_id: int, *, viewer, page: int = 1,
@@ -43,19 +47,23 @@ def ledger_for_user(session: Session, user_id: int, *, viewer, page: int = 1,
             .order_by(PointsEntry.created_at.desc(), PointsEntry.id.desc()))
     result = paginate(session, stmt, page, per_page)
     question_ids = {e.question_id for e in result.items if e.question_id is not None}
-    visible: set[int] = set()
+    visible: dict[int, tuple[str, str]] = {}
     if question_ids:
         clause = access.visible_clause(viewer, include_deleted=access.can_moderate(viewer))
-        visible = set(session.scalars(select(Question.id).where(Question.id.in_(question_ids), clause)))
-    rows = [_row(e, e.question_id in visible) for e in result.items]
+        visible = {i: (t, s) for i, t, s in session.execute(
+            select(Question.id, Question.title, Question.slug).where(Question.id.in_(question_ids), clause))}
+    rows = [_row(e, visible.get(e.question_id)) for e in result.items]
     return Page(items=rows, total=result.total, page=result.page, per_page=result.per_page)
 
 
-def _row(entry: PointsEntry, shown: bool) -> LedgerRow:
+def _row(entry: PointsEntry, question: tuple[str, str] | None) -> LedgerRow:
+    shown = question is not None
     return LedgerRow(id=entry.id, amount=entry.amount, reason=entry.reason, label=rules.label(entry.reason),
                      question_id=entry.question_id if shown else None,
                      answer_id=entry.answer_id if shown else None, created_at=entry.created_at,
-                     reverses_id=entry.reverses_id, is_hidden=entry.question_id is not None and not shown)
+                     reverses_id=entry.reverses_id, is_hidden=entry.question_id is not None and not shown,
+                     rule_version=entry.rule_version, note=entry.note,
+                     title=question[0] if shown else None, slug=question[1] if shown else None)
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,25 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     ANSWER_ACCEPTED, ACCEPTED_ANSWER, ARTICLE_PUBLISHED, ARTICLE_HELPFUL, ARTICLE_FIXED)}
 
 
+#: The rules whose amount and cap flag admins may change (app.points.ruleset keeps the
+#: versions). Listed explicitly: a rule with a variable amount (set per event) must never be
+#: overridden by a stored amount, so a new rule is editable only once it is added here.
+EDITABLE: tuple[str, ...] = tuple(r.code for r in (
+    QUESTION_UPVOTED, ANSWER_UPVOTED, QUESTION_DOWNVOTED, ANSWER_DOWNVOTED, DOWNVOTE_CAST,
+    ANSWER_ACCEPTED, ACCEPTED_ANSWER))
+
+#: Reason code of an admin's manual award or deduction. Not a Rule: its amount is typed per
+#: award and it is never capped; the admin's reason text is kept in ``PointsEntry.note``.
+MANUAL = "manual"
+MANUAL_LABEL = _l("Manual adjustment by an administrator")
+#: Largest manual award or deduction in one entry: a typo must not mint a fortune.
+MANUAL_LIMIT = 1000
+
+
 def label(reason: str):
     """Display text for a reason code (the code itself for an unknown one)."""
+    if reason == MANUAL:
+        return MANUAL_LABEL
     rule = RULES.get(reason)
     return rule.label if rule else reason
 

@@ -7,7 +7,7 @@ from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 from app.forum import services
 
 ITEM_KEYS = {"id", "amount", "reason", "label", "question_id", "answer_id", "is_hidden", "created_at",
-             "reverses_id"}
+             "reverses_id", "rule_version", "note"}
 
 
 @pytest.fixture

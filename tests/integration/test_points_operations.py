@@ -17,18 +17,26 @@ from app.points.queries import ledger_sum, verify
 
 # --- imported content ------------------------------------------------------------------------------
 
-def test_import_earns_nothing_and_unaccepting_imported_answers_takes_nothing(db, dump, make_user):
+def test_import_earns_by_the_rules_and_unaccepting_reverses_it(app, db, dump, make_user):
+    """The dump: question 1 by Alice (five anonymous upvotes), answer 3 by bob (one upvote),
+    accepted. Points as live activity would earn them; verify passes; a re-import adds nothing."""
     from app.importer.loader import import_dump
 
-    import_dump(db.session, dump)
+    report = import_dump(db.session, dump)
     commit_and_check(db)
-    assert db.session.scalar(select(func.count(PointsEntry.id))) == 0
+    alice, bob = (db.session.scalar(select(User).where(User.source_id == i)) for i in (1, 2))
+    assert (pts(db, alice), pts(db, bob)) == (5 * 5 + 2, 10 + 15)
+    assert report.points_entries == 8 and "8 points entries" in report.summary()
+    assert app.test_cli_runner().invoke(args=["points", "verify"]).exit_code == 0
+    import_dump(db.session, dump)  # idempotent: nothing new, no points again
+    commit_and_check(db)
+    assert db.session.scalar(select(func.count(PointsEntry.id))) == 8
     accepted = db.session.scalar(select(Answer).join(Question, Question.accepted_answer_id == Answer.id))
     services.unaccept_answer(db.session, accepted, by=make_user("moderator"))
     commit_and_check(db)
-    assert db.session.scalar(select(func.count(PointsEntry.id))) == 0
-    vote(db, accepted, 1, make_user("staff"))  # live activity on imported content does count
-    assert pts(db, accepted.author) == 10
+    assert (pts(db, alice), pts(db, bob)) == (25, 10)
+    vote(db, accepted, 1, make_user("staff"))  # live activity on imported content counts too
+    assert pts(db, bob) == 20
 
 
 # --- maintenance commands --------------------------------------------------------------------------
