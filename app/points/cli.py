@@ -38,3 +38,12 @@ def rebuild_command():
     for user_id, old, new in changed:
         click.echo(f"user {user_id}: {old} -> {new}")
     click.echo(f"{len(changed)} cached total(s) changed.")
+
+
+@points_group.command("award-badges")
+def award_badges_command():
+    """Evaluate every badge for every user (after an import); idempotent: a rerun awards nothing."""
+    from app.points.badge_awards import backfill
+
+    awarded = transactional(write=True)(backfill)(db.session)
+    click.echo(f"{awarded} badge(s) awarded.")
