@@ -103,7 +103,7 @@ def load_facts(session: Session, user_id: int, needs: Iterable[str], *, tag_ids:
                 .group_by(QuestionTag.tag_id))
         if tag_ids is not None:
             stmt = stmt.where(QuestionTag.tag_id.in_(list(tag_ids)))
-        values["accepted_by_tag"] = dict(session.execute(stmt).tuples())
+        values["accepted_by_tag"] = {tag: n for tag, n in session.execute(stmt)}
     if "helpful_votes" in needs:
         values["helpful_votes"] = helpful_votes(session, user_id)
     if "routed_answer_delays" in needs:
