@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, distinct, func, or_, select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,9 @@ def held(session: Session, user_id: int) -> set[tuple[str, int | None]]:
 def _accepted_answers(user_id: int):
     """Live answers by the user that are accepted on a live question asked by someone else."""
     return (select(Answer.id, Answer.question_id)
-            .join(Question, Question.accepted_answer_id == Answer.id)
+            # Through the question's primary key (not accepted_answer_id, which has no index):
+            # the user's answers are found by author, each question by id.
+            .join(Question, and_(Question.id == Answer.question_id, Question.accepted_answer_id == Answer.id))
             .where(Answer.author_id == user_id, Answer.deleted_at.is_(None), Question.deleted_at.is_(None),
                    or_(Question.author_id.is_(None), Question.author_id != user_id)))
 
@@ -144,12 +146,18 @@ def evaluate(session: Session, user: User, candidates: Iterable[table.Badge], *,
 
 
 def backfill(session: Session, batch: int = 500) -> int:
-    """Evaluate every badge for every user (after an import, or a new badge); returns
-    how many awards were made. Idempotent: a second run awards nothing."""
+    """Evaluate every badge for every user who could have earned one (an author of a question
+    or an answer, or credited on an article: an import brings thousands of users who never
+    posted); returns how many awards were made. Idempotent: a second run awards nothing."""
+    from app.kb.models import ArticleCredit
+
+    earners = union(select(Question.author_id), select(Answer.author_id),
+                    select(ArticleCredit.user_id)).subquery()
     total = 0
     last_id = 0
     while True:
-        users = session.scalars(select(User).where(User.id > last_id).order_by(User.id).limit(batch)).all()
+        users = session.scalars(select(User).where(User.id > last_id, User.id.in_(select(earners.c[0])))
+                                .order_by(User.id).limit(batch)).all()
         if not users:
             return total
         for user in users:
