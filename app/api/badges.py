@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.api import bp
-from app.api.common import found, page_json, paging
+from app.api.common import found, page_json, paging, viewer
 from app.api.openapi import DOCUMENT, PAGING, PATHS, U, read
 from app.api.openapi_schemas import BOOL, COMPONENTS, INT, STR, TIME, nullable, obj, page_of
 from app.api.serializers import iso
@@ -22,16 +22,21 @@ def badge_json(badge: badges.Badge, holders: int = 0, awards: int = 0) -> dict:
             "class": badge.klass, "is_tag_badge": badge.is_tag_badge, "holders": holders, "awards": awards}
 
 
-def award_json(award: BadgeAward) -> dict:
+def award_json(award: BadgeAward, tag_shown: bool = True) -> dict:
+    """``tag_shown`` False: a tag the caller may not know of (tag and tag_id null)."""
     badge = badges.BADGES[award.badge]
+    shown = tag_shown and award.tag is not None
     return {"id": award.id, "code": badge.code, "name": str(badge.name), "class": badge.klass,
-            "tag": award.tag.name if award.tag is not None else None, "tag_id": award.tag_id,
+            "tag": award.tag.name if shown else None, "tag_id": award.tag_id if shown else None,
             "awarded_at": iso(award.awarded_at)}
 
 
 def user_badges_json(user_id: int) -> list[dict]:
-    """Every badge of the user, newest first (the "badges" of GET /users/<id>)."""
-    return [award_json(a) for a in badge_queries.user_awards(db.session, user_id) if a.badge in badges.BADGES]
+    """Every badge of the user, newest first (the "badges" of GET /users/<id>), as the caller
+    may see them."""
+    awards = [a for a in badge_queries.user_awards(db.session, user_id) if a.badge in badges.BADGES]
+    shown = badge_queries.shown_tags(db.session, viewer(), awards)
+    return [award_json(a, a.tag_id in shown) for a in awards]
 
 
 def _slice(items: list, page: int, per_page: int) -> Page:
@@ -66,7 +71,8 @@ COMPONENTS["schemas"].setdefault("UserBadge", obj({
     "code": STR,
     "name": {**STR, "description": "In the caller's language."},
     "class": {"type": "string", "enum": list(badges.CLASSES)},
-    "tag": nullable({**STR, "description": "The tag of a tag badge."}),
+    "tag": nullable({**STR, "description": "The tag of a tag badge; null also when the caller may not "
+                                           "see questions in it."}),
     "tag_id": nullable(INT),
     "awarded_at": TIME,
 }))

@@ -25,7 +25,8 @@ def user_badges(profile, viewer, **_) -> Markup | None:
     awards = [a for a in badge_queries.user_awards(db.session, profile.user.id) if a.badge in badges.BADGES]
     if not awards:
         return None
-    return _stylesheet() + Markup(render_template("points/_user_badges.html", awards=awards,
+    shown = badge_queries.shown_tags(db.session, viewer, awards)
+    return _stylesheet() + Markup(render_template("points/_user_badges.html", awards=awards, shown=shown,
                                                   catalogue=badges.BADGES))
 
 

@@ -48,6 +48,19 @@ def user_awards(session: Session, user_id: int) -> list[BadgeAward]:
                                 .order_by(BadgeAward.awarded_at.desc(), BadgeAward.id.desc())).unique())
 
 
+def shown_tags(session: Session, viewer, awards: Iterable[BadgeAward]) -> set[int]:
+    """The tag ids of ``awards`` the viewer may know of: tags with questions they may count
+    (as the tags page decides). A tag used only on team or internal questions would otherwise
+    leak its name through a tag badge."""
+    from app.forum import access
+    from app.forum.models import Tag
+
+    ids = {a.tag_id for a in awards if a.tag_id is not None}
+    if not ids:
+        return set()
+    return set(session.scalars(select(Tag.id).where(Tag.id.in_(ids), access.visible_tag_count(viewer) > 0)))
+
+
 def tallies(session: Session, user_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """``{user_id: {class: awards}}`` for user cards, one query for the whole page."""
     ids = {i for i in user_ids if i is not None}

@@ -105,3 +105,22 @@ def test_badge_notification_names_the_badge_and_links_it(api, cast, earned):
     assert len(badge_notes) == 2
     first = next(n for n in badge_notes if n["url"] and n["url"].endswith("/badges/first_answer"))
     assert first["subject_type"] == "badge" and "First answer" in first["text"] and first["title"] == "First answer"
+
+
+def test_a_tag_badge_hides_a_tag_only_team_questions_use(api, client, db, cast):
+    """The tag of a tag badge earned on team questions: named to a moderator, never to a visitor."""
+    from app.points.badge_awards import insert_if_absent
+    from app.forum.models import Tag
+    from sqlalchemy import select
+
+    services.ask_question(db.session, title="Secret desk routing rules", body="Body text long enough.",
+                          tags=["secret-desk"], visibility="team", team="cards", by=cast.asker)
+    tag = db.session.scalar(select(Tag).where(Tag.name == "secret-desk"))
+    insert_if_absent(db.session, cast.expert.id, "tag_accepted_10", tag.id)
+    db.session.commit()
+    anonymous = api.get(f"/users/{cast.expert.id}/badges").get_json()["items"]
+    assert [(i["code"], i["tag"], i["tag_id"]) for i in anonymous] == [("tag_accepted_10", None, None)]
+    seen = api.get(f"/users/{cast.expert.id}/badges", cast.moderator).get_json()["items"]
+    assert [(i["tag"], i["tag_id"]) for i in seen] == [("secret-desk", tag.id)]
+    assert "secret-desk" not in client.get("/badges/tag_accepted_10").get_data(as_text=True)
+    assert "secret-desk" not in client.get(f"/users/{cast.expert.id}").get_data(as_text=True)
