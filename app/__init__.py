@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.kb.routes import bp as kb_bp
     from app.points.routes import bp as points_bp
     from app.search.routes import bp as search_bp
+    from app.points.badge_routes import bp as badges_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(kb_bp)
     app.register_blueprint(points_bp)
+    app.register_blueprint(badges_bp)
 
 
 def _register_hooks(app: Flask) -> None:

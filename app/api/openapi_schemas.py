@@ -37,8 +37,8 @@ ATTRIBUTION = {
 
 USER_BRIEF = obj({"id": INT, "username": STR, "display_name": STR})
 USER = obj({"id": INT, "username": STR, "display_name": STR, "role": {"type": "string", "enum": ROLES},
-            "points": INT, "badges": {"type": "array", "items": {"type": "object"},
-                                      "description": "Empty until the badges feature exists."},
+            "points": INT, "badges": {"type": "array", "items": ref("UserBadge"),
+                                      "description": "The user's badges, newest first."},
             "created_at": TIME, "about_html": STR})
 TEAM = obj({"id": INT, "slug": STR, "name": STR, "is_team_admin": BOOL})
 ME = obj({**USER["properties"], "email": nullable(STR), "locale": nullable(STR),

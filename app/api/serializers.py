@@ -41,18 +41,18 @@ def user_brief(user: User | None) -> dict | None:
     return {"id": user.id, "username": user.username, "display_name": user.display_name}
 
 
-def user_json(user: User, points: int | None = None) -> dict:
-    """A public profile; ``points``: the total the caller may know (default: the cached one).
-    ``badges`` stays empty until the badges feature exists."""
+def user_json(user: User, points: int | None = None, badges: list[dict] | None = None) -> dict:
+    """A public profile; ``points``: the total the caller may know (default: the cached one);
+    ``badges``: the user's badges as ``app.api.badges.award_json`` gives them."""
     return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "role": user.role, "points": user.points if points is None else points, "badges": [],
+            "role": user.role, "points": user.points if points is None else points, "badges": badges or [],
             "created_at": iso(user.created_at),
             "about_html": user.about_html or ""}
 
 
-def me_json(user: User) -> dict:
+def me_json(user: User, badges: list[dict] | None = None) -> dict:
     """The caller's own profile: the public one plus private settings and teams."""
-    data = user_json(user)
+    data = user_json(user, badges=badges)
     data.update({"email": user.email, "locale": user.locale,
                  "teams": [{"id": m.team.id, "slug": m.team.slug, "name": m.team.name,
                             "is_team_admin": m.is_team_admin} for m in user.memberships]})

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.api import bp
+from app.api.badges import user_badges_json
 from app.api.common import found, page_json, paging, require_login, viewer
 from app.api.serializers import iso, me_json, tag_json, user_brief, user_json
 from app.extensions import db
@@ -16,13 +17,14 @@ from app.points.queries import visible_total
 
 @bp.get("/users/me")
 def get_me():
-    return me_json(require_login())
+    user = require_login()
+    return me_json(user, badges=user_badges_json(user.id))
 
 
 @bp.get("/users/<id:user_id>")
 def get_user(user_id: int):
     user = found(db.session.get(User, user_id), _l("No such user."))
-    return user_json(user, points=visible_total(db.session, user, viewer()))
+    return user_json(user, points=visible_total(db.session, user, viewer()), badges=user_badges_json(user.id))
 
 
 @bp.get("/users/<id:user_id>/answers")

@@ -83,7 +83,8 @@ def _user_post(payload: dict, n: dict) -> str:
 
 
 def _badge(payload: dict, n: dict) -> str:
-    name = payload.get("badge") or "?"
+    # The points domain resolves the award to the badge's name in the reader's language.
+    name = n.get("subject") or payload.get("badge") or "?"
     if payload.get("tag"):
         return _("You earned the badge %(badge)s in %(tag)s", badge=name, tag=payload["tag"])
     return _("You earned the badge %(badge)s", badge=name)

@@ -9,6 +9,9 @@ def connect(app) -> None:
     """Listen to the forum's signals (idempotent)."""
     from app.points import panels
     from app.points.handlers import connect_handlers
+    from app.points import badge_handlers, badge_panels
 
     connect_handlers()
+    badge_handlers.connect_handlers()
     panels.register()
+    badge_panels.register()

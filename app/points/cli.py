@@ -73,3 +73,12 @@ def award_command(username, amount, reason, actor, key):
         click.echo(f"user {entry.user_id}: {entry.amount:+d} points recorded (entry {entry.id}).")
     else:
         click.echo(f"already recorded as entry {entry.id}; nothing added.")
+
+
+@points_group.command("award-badges")
+def award_badges_command():
+    """Evaluate every badge for every user (after an import); idempotent: a rerun awards nothing."""
+    from app.points.badge_awards import backfill
+
+    awarded = transactional(write=True)(backfill)(db.session)
+    click.echo(f"{awarded} badge(s) awarded.")

@@ -16,8 +16,9 @@ from app.forum import services
 # authors' memberships), comments (+ theirs), the knowledge base's articles of the thread (one
 # query for its panels: "this answer became the article X", "answered by article Y"), then the
 # view count, which the page buffers and a job writes after the request (inline in tests): its
-# UPDATE (the job's BEGIN IMMEDIATE goes to the raw connection, app.db.sqlite, and is not counted).
-ANONYMOUS_QUERIES = 10
+# UPDATE (the job's BEGIN IMMEDIATE goes to the raw connection, app.db.sqlite, and is not counted),
+# and the answer authors' badge tallies (app.points, one query for every answer).
+ANONYMOUS_QUERIES = 11
 # A logged-in viewer adds the session user, their memberships and their votes on the page,
 # plus three from other domains' slots: the header's bell (unread count and newest id, one query,
 # app.notifications), the follow button (app.notifications) and the routing panel (app.experts:
@@ -25,7 +26,7 @@ ANONYMOUS_QUERIES = 10
 # pay for none (all check the login first). A moderator's panel of a routed question also reads
 # its escalation steps and pending step (two more, routed or not); curators (moderators) also
 # get the knowledge base's work-queue count in the header.
-VIEWER_QUERIES = 16
+VIEWER_QUERIES = 17
 MODERATOR_QUERIES = VIEWER_QUERIES + 3
 
 
