@@ -93,6 +93,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.routes import bp as notifications_bp
     from app.kb.routes import bp as kb_bp
     from app.search.routes import bp as search_bp
+    from app.points.bounty_routes import bp as bounties_bp
+    from app.points.fraud_routes import bp as fraud_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
@@ -102,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(kb_bp)
+    app.register_blueprint(bounties_bp)
+    app.register_blueprint(fraud_bp)
 
 
 def _register_hooks(app: Flask) -> None:

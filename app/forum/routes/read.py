@@ -26,7 +26,13 @@ def index():
     page, per_page = paging()
     questions = queries.list_questions(db.session, current_user, sort=_sort(), page=page, per_page=per_page)
     tags = viewmodels.tag_directory(db.session, current_user, per_page=15).items
-    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=None, popular=tags)
+    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=None, popular=tags,
+                           row_panels=_row_panels(questions))
+
+
+def _row_panels(questions) -> dict:
+    """Other domains' marks on each listed question (a bounty ...), through app.slots."""
+    return slots.fill_each("question.row", [q.id for q in questions.items], viewer=current_user)
 
 
 @bp.get("/questions/<id:question_id>")
@@ -63,7 +69,8 @@ def tag(name: str):
     page, per_page = paging()
     questions = queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name, page=page,
                                        per_page=per_page)
-    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=found, popular=[])
+    return render_template("forum/index.html", questions=questions, sort=_sort(), tag=found, popular=[],
+                           row_panels=_row_panels(questions))
 
 
 @bp.get("/users/<id:user_id>")
