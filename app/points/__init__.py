@@ -15,12 +15,13 @@ def connect(app) -> None:
     """Listen to the forum's signals (idempotent)."""
     from app import signals
     from app.jobs import register_periodic
-    from app.points import bounties, fraud, panels
+    from app.points import bounties, bounty_panels, fraud, panels
     from app.points.bounty_cli import add_commands
     from app.points.handlers import connect_handlers
 
     connect_handlers()
     panels.register()
+    bounty_panels.register()
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     signals.answer_accepted.connect(bounties.on_answer_accepted, weak=False)
