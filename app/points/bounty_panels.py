@@ -3,7 +3,7 @@ with the offer form, the offerer's "Award bounty" button on answers, and the mar
 question. Each loads what it shows in one query."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import g, render_template
 from markupsafe import Markup
 
 from app import slots
@@ -16,10 +16,19 @@ def _viewer_id(viewer) -> int | None:
     return viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
 
 
+def _open_bounty(page):
+    """The question's open bounty, looked up once per page (the box and the answers both ask)."""
+    cache = g.setdefault("points_open_bounty", {})
+    qid = page.question.id
+    if qid not in cache:
+        cache[qid] = bounties.open_bounty(db.session, qid)
+    return cache[qid]
+
+
 def bounty_box(page, viewer, forms: dict, **_) -> Markup | None:
     """The open bounty (highlighted) or, for a signed-in viewer of an open question, the offer form."""
     question = page.question
-    bounty = bounties.open_bounty(db.session, question.id)
+    bounty = _open_bounty(page)
     can_offer = bounty is None and bounties.can_offer(question, viewer)
     if bounty is None and not can_offer:
         return None
@@ -32,7 +41,7 @@ def award_buttons(keys, page, viewer, **_) -> dict:
     me = _viewer_id(viewer)
     if me is None:
         return {}
-    bounty = bounties.open_bounty(db.session, page.question.id)
+    bounty = _open_bounty(page)
     if bounty is None or bounty.offerer_id != me:
         return {}
     form = AwardForm(formdata=None)

@@ -25,7 +25,7 @@ STATUSES = (FraudStatus.open, FraudStatus.confirmed, FraudStatus.dismissed)
 
 def _require_moderator() -> None:
     if not access.can_moderate(current_user):
-        raise NotFound(_l("Page not found."))
+        raise NotFound(_l("Not found."))
 
 
 @bp.get("/review/fraud")
@@ -47,7 +47,7 @@ def queue():
 def decide(case_id: int, action: str):
     _require_moderator()
     if action not in ("confirm", "dismiss"):
-        raise NotFound(_l("Page not found."))
+        raise NotFound(_l("Not found."))
     try:
         case = fraud.decide(db.session, case_id, action, by=db.session.get(User, current_user.id))
     except Conflict as err:

@@ -84,3 +84,8 @@ def test_queue_in_chinese(client, make_user, cases):
     response = client.get("/review/fraud")
     assert response.status_code == 200 and '<html lang="zh-CN">' in text(response)
     assert cases.voter.display_name in text(response)
+
+
+def test_shared_evidence_is_named(client, make_user, cases):
+    sign_in(client, make_user("moderator"))
+    assert "Seen voting from the same: network address, device." in text(client.get("/review/fraud"))
