@@ -88,4 +88,4 @@ def test_queue_in_chinese(client, make_user, cases):
 
 def test_shared_evidence_is_named(client, make_user, cases):
     sign_in(client, make_user("moderator"))
-    assert "Seen voting from the same: network address, device." in text(client.get("/review/fraud"))
+    assert "Seen voting from the same: device, network address." in text(client.get("/review/fraud"))
