@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -49,7 +49,7 @@ class Bounty(Base):
 
 
 class VoteOrigin(Base):
-    """Where an upvote came from: keyed hashes of the client's IP and device, never the raw values."""
+    """Where a vote came from: keyed hashes of the client's IP and device, never the raw values."""
     __tablename__ = "vote_origins"
     __table_args__ = (Index("ix_vote_origins_voter_created", "voter_id", "created_at"),)
 
@@ -58,6 +58,7 @@ class VoteOrigin(Base):
     target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     question_id: Mapped[int | None] = mapped_column(Integer)
     answer_id: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(SmallInteger, default=1)  # +1 | -1
     ip_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

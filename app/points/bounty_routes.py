@@ -12,6 +12,7 @@ from app.extensions import db
 from app.forum.models import Answer
 from app.forum.queries import question_page
 from app.forum.routes.pages import get_question, render_question_page
+from app.forum.services.common import require_visible
 from app.forum.urls import question_url
 from app.points import bounties
 from app.points.bounty_forms import AwardForm, BountyForm
@@ -53,6 +54,8 @@ def offer_page(question_id: int):
 @login_required
 def award_page(bounty_id: int):
     bounty = db.session.get(Bounty, bounty_id)
+    if bounty is not None:  # a hidden question's bounty does not exist for this viewer
+        require_visible(bounty.question, current_user)
     form = AwardForm()
     raw = (form.answer_id.data or "").strip()
     answer = db.session.get(Answer, int(raw)) if raw.isdigit() and len(raw) <= 10 else None

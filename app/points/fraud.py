@@ -1,4 +1,4 @@
-"""Vote fraud checks: where each upvote came from, the scan that finds voting rings, and the
+"""Vote fraud checks: where each vote came from, the scan that finds voting rings, and the
 moderators' decisions on its cases.
 
 Origins. A request hook (:func:`remember_origin`, installed by ``app.points.connect``) puts keyed
@@ -68,14 +68,14 @@ def current_origin() -> tuple[str | None, str | None] | None:
 
 
 def on_vote_cast(post, *, by, value, **_) -> None:
-    """Record an upvote's origin (only upvotes: they are what a ring trades)."""
+    """Record where the vote came from (every vote; the checks read the upvotes)."""
     origin = current_origin()
-    if value != 1 or origin is None or post.author_id is None or post.author_id == by.id:
+    if origin is None or post.author_id is None or post.author_id == by.id:
         return
     is_answer = isinstance(post, Answer)
     session_of(post).add(VoteOrigin(voter_id=by.id, target_id=post.author_id,
                                     question_id=post.question_id if is_answer else post.id,
-                                    answer_id=post.id if is_answer else None,
+                                    answer_id=post.id if is_answer else None, value=value,
                                     ip_hash=origin[0], device_hash=origin[1], created_at=utcnow()))
 
 
@@ -121,7 +121,7 @@ def shared_origin_pairs(session: Session, since: datetime) -> dict[tuple[int, in
         select(mine.voter_id, mine.target_id, mine.ip_hash == theirs.ip_hash, mine.device_hash == theirs.device_hash)
         .join(theirs, and_(theirs.voter_id == mine.target_id,
                            or_(mine.ip_hash == theirs.ip_hash, mine.device_hash == theirs.device_hash)))
-        .where(mine.created_at >= since, mine.target_id.is_not(None))).all()
+        .where(mine.created_at >= since, mine.value == 1, mine.target_id.is_not(None))).all()
     out: dict[tuple[int, int], set[str]] = {}
     for voter, target, same_ip, same_device in rows:
         found = out.setdefault((voter, target), set())
@@ -157,6 +157,8 @@ def scan(session: Session, *, window_days: int | None = None, threshold: int | N
     shared = 0
     for (voter_id, target_id), matched in shared_origin_pairs(session, since).items():
         entries = _live_upvotes(session, since, voter_id, target_id)
+        if not entries:  # their upvotes were already reversed (a repeated-votes case): nothing to flag
+            continue
         case = _case(session, FraudKind.shared_origin, voter_id, target_id, now)
         new = {e.id for e in entries} - set(case.entry_ids or [])
         if case.id is not None and not new:

@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('target_id', sa.Integer(), nullable=True),
     sa.Column('question_id', sa.Integer(), nullable=True),
     sa.Column('answer_id', sa.Integer(), nullable=True),
+    sa.Column('value', sa.SmallInteger(), nullable=False),
     sa.Column('ip_hash', sa.String(length=64), nullable=True),
     sa.Column('device_hash', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),

@@ -59,8 +59,8 @@ def test_upvotes_record_their_origin_only_inside_a_request(app, make_user):
     [origin] = db.session.scalars(select(VoteOrigin))
     assert (origin.voter_id, origin.target_id, origin.answer_id) == (voter.id, target.id, inside.id)
     assert origin.ip_hash and "203.0.113.7" not in origin.ip_hash and origin.device_hash
-    vote_as(voter, inside, -1, app=app)  # downvotes are not recorded
-    assert db.session.scalar(select(func.count(VoteOrigin.id))) == 1
+    vote_as(voter, inside, -1, app=app)  # a changed vote is recorded too, with its value
+    assert [o.value for o in db.session.scalars(select(VoteOrigin).order_by(VoteOrigin.id))] == [1, -1]
 
 
 def test_scan_reverses_repeated_upvotes_once_with_a_reason(app, ring):
