@@ -58,11 +58,14 @@ article_published = _kb.signal(
     doc="""sender: Article; by: User (who published); version: int (the version now published);
     first: bool (the article's first publication); answer_authors: list[int] (authors of the
     source answers credited on the article, rewarded once, at the first publication);
-    fixer_id: int | None (the editor of a fix that was published, not its first publication).""")
+    fixer_id: int | None (the editor of a fix that was published, not its first publication);
+    question_id: int | None (the article's first source question: points earned on the article name
+    it, so they are as private as their source).""")
 article_feedback = _kb.signal(
     "article-feedback",
     doc="""sender: Article; by: User | None (None: an anonymous visitor); helpful: bool;
-    credited: list[int] (the article's credited authors); feedback_id: int.""")
+    credited: list[int] (the article's credited authors); feedback_id: int; question_id: int | None
+    (as for article_published).""")
 article_reused = _kb.signal(
     "article-reused",
     doc="""sender: Article; by: User (who linked it); question_id: int (the question it answered).""")

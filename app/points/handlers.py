@@ -72,6 +72,19 @@ def on_post_undeleted(post, *, by, **_):
     ledger.apply(session, rules.plan(event), actor_id=by.id)
 
 
+def on_article_published(article, *, by, version, first, answer_authors=(), fixer_id=None,
+                         question_id=None, **_):
+    event = rules.ArticlePublished(article.id, question_id, version, first, tuple(answer_authors), fixer_id,
+                                   getattr(by, "id", None))
+    ledger.apply(session_of(article), rules.plan(event), actor_id=getattr(by, "id", None))
+
+
+def on_article_feedback(article, *, by, helpful, credited=(), feedback_id, question_id=None, **_):
+    voter = getattr(by, "id", None)
+    event = rules.ArticleFeedback(article.id, question_id, feedback_id, helpful, tuple(credited), voter)
+    ledger.apply(session_of(article), rules.plan(event), actor_id=voter)
+
+
 _RECEIVERS = (
     (signals.vote_cast, on_vote_cast),
     (signals.vote_retracted, on_vote_retracted),
@@ -79,6 +92,8 @@ _RECEIVERS = (
     (signals.answer_unaccepted, on_answer_unaccepted),
     (signals.post_deleted, on_post_deleted),
     (signals.post_undeleted, on_post_undeleted),
+    (signals.article_published, on_article_published),
+    (signals.article_feedback, on_article_feedback),
 )
 
 

@@ -56,6 +56,19 @@ ACCEPTED_ANSWER = Rule(
     "Rewards askers for closing the loop, which is what lets the answer become an article. "
     "Only the asker earns it, and never for accepting their own answer.")
 
+# The knowledge base (KCS): capture, reuse and fixes are rewarded, so agents care about articles.
+ARTICLE_PUBLISHED = Rule(
+    "article_published", 25, _l("Answer published as an article"), False,
+    "An answer good enough to become canonical knowledge is worth more than an accept; paid once "
+    "per source answer's author, at the article's first publication.")
+ARTICLE_HELPFUL = Rule(
+    "article_helpful", 1, _l("Article found helpful"), True,
+    "Each reader's 'helpful' is a small reward to the article's credited authors; it shares the "
+    "daily cap with upvotes, so a stuffed article cannot mint points.")
+ARTICLE_FIXED = Rule(
+    "article_fixed", 2, _l("Fix to an article published"), False,
+    "'Flag it or fix it': a fix that passes review is rewarded, a little, per published version.")
+
 # Bounties and fraud reversals move amounts decided elsewhere (the offer, the reversed entry),
 # so their table amount is the sign only: +1 or -1 times the variable amount.
 BOUNTY_OFFERED = Rule(
@@ -75,7 +88,8 @@ FRAUD_REVERSAL = Rule(
 
 RULES: dict[str, Rule] = {r.code: r for r in (
     QUESTION_UPVOTED, ANSWER_UPVOTED, QUESTION_DOWNVOTED, ANSWER_DOWNVOTED, DOWNVOTE_CAST,
-    ANSWER_ACCEPTED, ACCEPTED_ANSWER, BOUNTY_OFFERED, BOUNTY_AWARDED, BOUNTY_REFUND, FRAUD_REVERSAL)}
+    ANSWER_ACCEPTED, ACCEPTED_ANSWER, ARTICLE_PUBLISHED, ARTICLE_HELPFUL, ARTICLE_FIXED,
+    BOUNTY_OFFERED, BOUNTY_AWARDED, BOUNTY_REFUND, FRAUD_REVERSAL)}
 
 #: Bounty limits: the smallest offer, how long it runs, and what an unawarded one returns.
 BOUNTY_MIN = 50
@@ -190,6 +204,31 @@ class PostRestored:
     asker_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ArticlePublished:
+    """A knowledge-base article was published. ``question_id``: its first source question (the
+    entries are as private as it); ``first``: its first publication; ``fixer_id``: the editor of
+    a published fix (never for the first publication)."""
+    article_id: int
+    question_id: int | None
+    version: int
+    first: bool
+    answer_authors: tuple[int, ...] = ()
+    fixer_id: int | None = None
+    publisher_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleFeedback:
+    """A reader's helpful (or not) vote on an article; ``voter_id`` None for a visitor."""
+    article_id: int
+    question_id: int | None
+    feedback_id: int
+    helpful: bool
+    credited: tuple[int, ...] = ()
+    voter_id: int | None = None
+
+
 # --- rules ----------------------------------------------------------------------------------
 
 def vote_awards(post: Post, voter_id: int, value: int) -> list[Award]:
@@ -275,7 +314,43 @@ def plan(event) -> Plan:
         if event.is_accepted and event.post.kind == "answer":
             awards += accept_awards(event.post, event.asker_id, None)
         return Plan(award=tuple(awards))
+    if isinstance(event, ArticlePublished):
+        return Plan(award=tuple(article_published_awards(event)))
+    if isinstance(event, ArticleFeedback):
+        stems = tuple(helpful_stem(event.feedback_id, uid) for uid in event.credited)
+        if not event.helpful:
+            return Plan(reverse=stems)
+        return Plan(award=tuple(_article_award(event.article_id, event.question_id, uid, ARTICLE_HELPFUL,
+                                               helpful_stem(event.feedback_id, uid), event.voter_id)
+                                for uid in event.credited if uid != event.voter_id))
     raise TypeError(f"not a points event: {event!r}")
+
+
+def article_published_awards(event: ArticlePublished) -> list[Award]:
+    """+25 to each source answer's author at the first publication; +2 to the fixer of a later
+    published version, unless the fixer published it themselves (a fix should pass someone
+    else's review to earn anything, as KCS asks)."""
+    out: list[Award] = []
+    if event.first:
+        out += [_article_award(event.article_id, event.question_id, uid, ARTICLE_PUBLISHED,
+                               f"kb:art{event.article_id}:published:u{uid}", event.publisher_id)
+                for uid in dict.fromkeys(event.answer_authors)]
+    elif event.fixer_id is not None and event.fixer_id != event.publisher_id:
+        out.append(_article_award(event.article_id, event.question_id, event.fixer_id, ARTICLE_FIXED,
+                                  f"kb:art{event.article_id}:fix:v{event.version}", event.publisher_id))
+    return out
+
+
+def helpful_stem(feedback_id: int, user_id: int) -> str:
+    """One reader's vote (a feedback row, replaced in place when the reader changes it) pays
+    each credited author once; a change to "not helpful" reverses it."""
+    return f"kb:fb{feedback_id}:u{user_id}"
+
+
+def _article_award(article_id: int, question_id: int | None, user_id: int, rule: Rule, stem: str,
+                   actor_id: int | None) -> Award:
+    return Award(user_id=user_id, amount=rule.amount, reason=rule.code, stem=stem,
+                 question_id=question_id, answer_id=None, actor_id=actor_id)
 
 
 def _award(post: Post, user_id: int, rule: Rule, stem: str, actor_id: int | None) -> Award:

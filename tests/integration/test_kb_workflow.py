@@ -88,6 +88,11 @@ def test_publishing_needs_a_category_and_gives_an_owner_and_a_review_date(kb):
     assert published.published_version_id == published.current_version_id
 
 
+def article_question_id(article):
+    from app.kb.models import ArticleSource
+    return db.session.scalar(select(ArticleSource.question_id).where(ArticleSource.article_id == article.id))
+
+
 def test_publication_signals_first_then_a_fix_names_its_fixer(kb):
     with signals_seen(signals.article_published) as seen:
         article = publish_article(kb, "Card PIN reset at the branch")
@@ -98,10 +103,11 @@ def test_publication_signals_first_then_a_fix_names_its_fixer(kb):
         publish(db.session, article, by=kb.moderator)
         db.session.commit()
     (s1, first), (s2, fix) = seen["article-published"]
+    source = article_question_id(article)
     assert s1 is article and first == {"by": kb.moderator, "version": 1, "first": True,
-                                       "answer_authors": [kb.expert.id], "fixer_id": None}
+                                       "answer_authors": [kb.expert.id], "fixer_id": None, "question_id": source}
     assert fix == {"by": kb.moderator, "version": 2, "first": False, "answer_authors": [kb.expert.id],
-                   "fixer_id": kb.staff.id}
+                   "fixer_id": kb.staff.id, "question_id": source}
 
 
 def test_review_dates_that_pass_send_articles_to_their_owners(kb):

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.kb import access, events
-from app.kb.models import SECTIONS, Article, ArticleCredit, ArticleTransition, ArticleVersion, Category
+from app.kb.models import SECTIONS, Article, ArticleCredit, ArticleSource, ArticleTransition, ArticleVersion, Category
 from app.markup import render_markdown, slugify
 
 # Settings of the knowledge base and their defaults (app.kb.connect puts them in the app's
@@ -187,6 +187,15 @@ def credit_many(session: Session, article: Article, people) -> None:
         have.add(key)
         session.add(ArticleCredit(article_id=article.id, user_id=user_id, name=key[2], role=role, position=position))
         position += 1
+
+
+def source_question_id(session: Session, article: Article) -> int | None:
+    """The first source question still on the site: points entries earned on the article name it,
+    so a reader who may not see that question does not see (or count) them either. An article
+    never has a wider audience than its source, so this is never more private than the article."""
+    return session.scalar(select(ArticleSource.question_id)
+                          .where(ArticleSource.article_id == article.id, ArticleSource.question_id.is_not(None))
+                          .order_by(ArticleSource.id).limit(1))
 
 
 def credited_user_ids(session: Session, article: Article) -> list[int]:

@@ -86,6 +86,7 @@ def record_feedback(session: Session, article: Article, *, helpful: bool | None,
             _after_no(session, article, row, by)
             return row, False
     signals.article_feedback.send(article, by=by, helpful=helpful, credited=common.credited_user_ids(session, article),
+                                  question_id=common.source_question_id(session, article),
                                   feedback_id=row.id)
     _after_no(session, article, row, by)
     stats.refresh_popularity(session, [article.id])

@@ -124,7 +124,8 @@ def publish(session: Session, article: Article, *, by: User, note: str = "",
     recount_for_article(session, article)
     fixer = head.editor_id if not first and previous_version != head.id else None
     signals.article_published.send(article, by=by, version=head.number, first=first,
-                                   answer_authors=answer_authors(session, article), fixer_id=fixer)
+                                   answer_authors=answer_authors(session, article), fixer_id=fixer,
+                                   question_id=common.source_question_id(session, article))
     common.changed(article, by)
     return article
 
