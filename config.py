@@ -82,6 +82,11 @@ class Config:
     EXPERTS_MAX_OPEN_ROUTES = int(_env("EXPERTS_MAX_OPEN_ROUTES", "5"))
     EXPERTS_DAILY_NOTIFICATIONS = int(_env("EXPERTS_DAILY_NOTIFICATIONS", "10"))
     EXPERTS_OPEN_ROUTE_DAYS = int(_env("EXPERTS_OPEN_ROUTE_DAYS", "7"))
+    # A bounty asks this many more people about its question (issue 11).
+    EXPERTS_BOUNTY_EXTRA = int(_env("EXPERTS_BOUNTY_EXTRA", "3"))
+    # Vote fraud scan: this many upvotes from one voter for one person within the window are reversed.
+    FRAUD_WINDOW_DAYS = int(_env("FRAUD_WINDOW_DAYS", "7"))
+    FRAUD_VOTE_THRESHOLD = int(_env("FRAUD_VOTE_THRESHOLD", "10"))
     # Background work (routing, indexing, escalation, digests): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI); "redis" puts it on
     # the durable queue (see JOBS_QUEUE below), the default when REDIS_URL is set.

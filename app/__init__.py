@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.points.routes import bp as points_bp
     from app.search.routes import bp as search_bp
     from app.points.badge_routes import bp as badges_bp
+    from app.points.bounty_routes import bp as bounties_bp
+    from app.points.fraud_routes import bp as fraud_bp
 
     app.register_blueprint(forum_bp)
     app.register_blueprint(accounts_bp)
@@ -106,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kb_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(bounties_bp)
+    app.register_blueprint(fraud_bp)
 
 
 def _register_hooks(app: Flask) -> None:

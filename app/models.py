@@ -9,3 +9,4 @@ from app.experts.escalation import EscalationStep, EscalationWatch  # noqa: F401
 from app.cache.models import content_version  # noqa: F401
 import app.kb.models  # noqa: F401,E402  (the knowledge base: articles, versions, categories, feedback ...)
 from app.points.badge_models import BadgeAward  # noqa: F401
+from app.points.bounty_models import Bounty, FraudCase, VoteOrigin  # noqa: F401  (issue 11: bounties, fraud checks)

@@ -84,3 +84,7 @@ badge_awarded = _points.signal(
     doc="""sender: User (who earned it); badge: str (the badge's code); award: the award row (its
     id, tag for a tag badge, and awarded_at). Sent once per award, inside the awarding transaction;
     the notifications domain turns it into a notification.""")
+bounty_offered = _points.signal(
+    "bounty-offered",
+    doc="""sender: Bounty (just offered, flushed); by: User (the offerer); question: Question. Sent inside
+    the offering transaction; the experts domain asks more people about the question.""")

@@ -13,6 +13,7 @@ Slots in use (the page that fills them, the context it passes):
   ``viewer``, ``forms`` (a failed form of the panel's own, by name, to show again).
 * ``question.answer`` (each answer of the question page, keyed by answer id): ``page``,
   ``viewer``.
+* ``question.row`` (each question of a question list, keyed by question id): ``viewer``.
 * ``question.answer_form`` (under "Your answer", for a logged-in viewer of an open question):
   ``page``, ``viewer``, ``forms``.
 * ``notifications.waiting`` (the inbox's "Waiting for you", keyed by question id): ``notes``

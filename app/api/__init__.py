@@ -19,3 +19,4 @@ from app.api import badges  # noqa: E402,F401
 from app.api import search  # noqa: E402,F401
 from app.api import experts, notifications  # noqa: E402,F401
 from app.api import articles  # noqa: E402,F401  (knowledge base: articles, categories, review queue)
+from app.api import bounties  # noqa: E402,F401  (issue 11: bounties)

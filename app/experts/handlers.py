@@ -82,6 +82,13 @@ def on_post_undeleted(post, **_):
         _log(post, EventKind.retag, user_id=post.author_id, question_id=post.id)
 
 
+def on_bounty_offered(bounty, *, question: Question, **_):
+    """A bounty makes the question worth more people's time: ask more of them after commit."""
+    from app.experts import routing
+    from app.jobs import enqueue
+    after_commit(session_of(bounty), enqueue, routing.boost_route_job, question.id)
+
+
 def _mark_answered(answer: Answer) -> None:
     """An answer ends its author's open route on that question and marks the decision answered."""
     session = session_of(answer)
@@ -111,6 +118,7 @@ _RECEIVERS = (
     (signals.question_closed, on_question_closed),
     (signals.post_deleted, on_post_deleted),
     (signals.post_undeleted, on_post_undeleted),
+    (signals.bounty_offered, on_bounty_offered),
 )
 
 

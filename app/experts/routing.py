@@ -8,6 +8,7 @@ candidate; ``assign_by_hand`` lets a moderator add someone. No commits here.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -260,6 +261,38 @@ def route_question_job(session: Session, question_id: int) -> None:
             or question.answer_count > 0:
         return
     route_question(session, question)
+
+
+def boost_route(session: Session, question: Question, *, extra: int, now: datetime | None = None,
+                settings: Settings | None = None) -> list[int]:
+    """A bounty was offered on ``question``: ask ``extra`` more people than routing did (the next
+    eligible ranked candidates), or route it now with ``extra`` more when it never was. Returns
+    the ids notified by this call."""
+    settings = _settings(settings)
+    now = now or utcnow()
+    decision = session.scalar(select(RoutingDecision).where(RoutingDecision.question_id == question.id))
+    if decision is None:
+        decision = route_question(session, question, now=now,
+                                  settings=dataclasses.replace(settings, notify=settings.notify + extra))
+        return [c.user_id for c in decision.candidates if c.notified_at is not None]
+    waiting = [c for c in decision.candidates if c.state == CandidateState.ranked.value]
+    eligible = _eligible_users(session, question, [c.user_id for c in waiting])
+    waiting = [c for c in waiting if c.user_id in eligible]
+    chosen = _pick(waiting, _blocked(session, [c.user_id for c in waiting], now, settings), extra)
+    chosen = [c for c in chosen if _notify(session, question, c, now, "routed")]
+    if chosen:
+        decision.status = DecisionStatus.routed.value
+    session.flush()
+    return [c.user_id for c in chosen]
+
+
+def boost_route_job(session: Session, question_id: int) -> None:
+    """Background entry point (app.jobs) for a bounty's boost; nothing for a question solved,
+    closed or deleted meanwhile."""
+    question = session.get(Question, question_id)
+    if question is None or question.is_deleted or question.is_closed or question.accepted_answer_id is not None:
+        return
+    boost_route(session, question, extra=int(current_app.config.get("EXPERTS_BOUNTY_EXTRA", 3)))
 
 
 def _decision(session: Session, question: Question) -> RoutingDecision:

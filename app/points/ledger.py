@@ -121,6 +121,22 @@ def reverse(session: Session, stem: str, *, actor_id: int | None = None,
     return _reverse_entry(session, state.live, actor_id=actor_id, now=now or utcnow())
 
 
+def reverse_for(session: Session, entry_id: int, reason: str, *, actor_id: int | None = None,
+                now: datetime | None = None) -> PointsEntry | None:
+    """Cancel one award with an entry that records *why* (``reason``, e.g. ``fraud_reversal``)
+    instead of repeating the award's reason; None when it is already reversed (idempotent).
+
+    The reversal still names the award by ``reverses_id`` and keys ``<key>/rev``, so the stem
+    is no longer live for every other path (a retracted vote then reverses nothing)."""
+    original = session.get(PointsEntry, entry_id)
+    if original is None or original.reverses_id is not None:
+        return None
+    lock_users(session, [original.user_id])
+    if session.scalar(select(PointsEntry.id).where(PointsEntry.reverses_id == original.id)) is not None:
+        return None
+    return _reverse_entry(session, original, actor_id=actor_id, now=now or utcnow(), reason=reason)
+
+
 def live_entries_on(session: Session, post: rules.Post) -> list[PointsEntry]:
     """Unreversed awards earned on ``post`` (a question's own entries, not its answers')."""
     where = (PointsEntry.answer_id == post.id if post.kind == "answer"
@@ -187,9 +203,9 @@ def write(session: Session, entry: PointsEntry) -> PointsEntry | None:
 # --- internals -------------------------------------------------------------------------------
 
 def _reverse_entry(session: Session, original: PointsEntry, *, actor_id: int | None,
-                   now: datetime) -> PointsEntry | None:
+                   now: datetime, reason: str | None = None) -> PointsEntry | None:
     # The original's amount and version, not today's rules: a reversal cancels exactly what was paid.
-    entry = PointsEntry(user_id=original.user_id, amount=-original.amount, reason=original.reason,
+    entry = PointsEntry(user_id=original.user_id, amount=-original.amount, reason=reason or original.reason,
                         question_id=original.question_id, answer_id=original.answer_id, actor_id=actor_id,
                         idempotency_key=original.idempotency_key + REVERSAL_SUFFIX,
                         key_stem=original.key_stem, reverses_id=original.id,

@@ -69,9 +69,33 @@ ARTICLE_FIXED = Rule(
     "article_fixed", 2, _l("Fix to an article published"), False,
     "'Flag it or fix it': a fix that passes review is rewarded, a little, per published version.")
 
+# Bounties and fraud reversals move amounts decided elsewhere (the offer, the reversed entry),
+# so their table amount is the sign only: +1 or -1 times the variable amount.
+BOUNTY_OFFERED = Rule(
+    "bounty_offered", -1, _l("Offered a bounty"), False,
+    "The offerer pays the bounty up front, so it cannot be promised twice or spent meanwhile.")
+BOUNTY_AWARDED = Rule(
+    "bounty_awarded", 1, _l("Bounty awarded"), False,
+    "The whole bounty goes to the answer that solved it; not capped, it was paid for.")
+BOUNTY_REFUND = Rule(
+    "bounty_refund", 1, _l("Bounty expired: half refunded"), False,
+    "Half comes back when nobody earned it: offering stays a real cost, so bounties are not "
+    "thrown on every question to buy attention for free.")
+FRAUD_REVERSAL = Rule(
+    "fraud_reversal", -1, _l("Reversed: suspected vote fraud"), False,
+    "Votes from one account that kept upvoting the same person, or from a shared device or "
+    "network, are taken back; the original entry stays and this one cancels it.")
+
 RULES: dict[str, Rule] = {r.code: r for r in (
     QUESTION_UPVOTED, ANSWER_UPVOTED, QUESTION_DOWNVOTED, ANSWER_DOWNVOTED, DOWNVOTE_CAST,
-    ANSWER_ACCEPTED, ACCEPTED_ANSWER, ARTICLE_PUBLISHED, ARTICLE_HELPFUL, ARTICLE_FIXED)}
+    ANSWER_ACCEPTED, ACCEPTED_ANSWER, ARTICLE_PUBLISHED, ARTICLE_HELPFUL, ARTICLE_FIXED,
+    BOUNTY_OFFERED, BOUNTY_AWARDED, BOUNTY_REFUND, FRAUD_REVERSAL)}
+
+#: Bounty limits: the smallest offer, how long it runs, and what an unawarded one returns.
+BOUNTY_MIN = 50
+BOUNTY_DAYS = 7
+#: Upvote reasons the fraud scan looks at (downvotes cost the target, they are no gift).
+UPVOTE_REASONS = (QUESTION_UPVOTED.code, ANSWER_UPVOTED.code)
 
 
 #: The rules whose amount and cap flag admins may change (app.points.ruleset keeps the
@@ -349,6 +373,55 @@ def _article_award(article_id: int, question_id: int | None, user_id: int, rule:
 def _award(post: Post, user_id: int, rule: Rule, stem: str, actor_id: int | None) -> Award:
     return Award(user_id=user_id, amount=rule.amount, reason=rule.code, stem=stem,
                  question_id=post.question_id, answer_id=post.answer_id, actor_id=actor_id)
+
+
+# --- bounties -------------------------------------------------------------------------------------
+
+def bounty_stems(bounty_id: int) -> tuple[str, str]:
+    """(offer, settle): a bounty is paid for once and settled once, by award *or* refund; sharing
+    the settle stem is what makes an award racing the expiry pay only one of them."""
+    return f"bounty:b{bounty_id}:offer", f"bounty:b{bounty_id}:settle"
+
+
+def bounty_refund_amount(amount: int) -> int:
+    """Half of an expired bounty comes back, rounded down."""
+    return max(0, amount) // 2
+
+
+def bounty_offer(bounty_id: int, offerer_id: int, question_id: int, amount: int) -> Award:
+    return Award(user_id=offerer_id, amount=BOUNTY_OFFERED.amount * amount, reason=BOUNTY_OFFERED.code,
+                 stem=bounty_stems(bounty_id)[0], question_id=question_id, answer_id=None, actor_id=offerer_id)
+
+
+def bounty_award(bounty_id: int, question_id: int, answer: Post, amount: int, actor_id: int | None) -> Award:
+    return Award(user_id=answer.author_id, amount=BOUNTY_AWARDED.amount * amount, reason=BOUNTY_AWARDED.code,
+                 stem=bounty_stems(bounty_id)[1], question_id=question_id, answer_id=answer.id, actor_id=actor_id)
+
+
+def bounty_refund(bounty_id: int, offerer_id: int, question_id: int, amount: int) -> Award:
+    return Award(user_id=offerer_id, amount=BOUNTY_REFUND.amount * bounty_refund_amount(amount),
+                 reason=BOUNTY_REFUND.code, stem=bounty_stems(bounty_id)[1], question_id=question_id,
+                 answer_id=None, actor_id=None)
+
+
+def bounty_refusal(*, amount: int, balance: int, is_open: bool, has_open_bounty: bool) -> str | None:
+    """Why an offer is refused (a code), or None: the pure part of the offer's checks."""
+    if not is_open:
+        return "closed"
+    if has_open_bounty:
+        return "exists"
+    if amount < BOUNTY_MIN:
+        return "too_small"
+    if amount > balance:
+        return "too_large"
+    return None
+
+
+# --- vote fraud -------------------------------------------------------------------------------------
+
+def exceeds_threshold(votes: int, threshold: int) -> bool:
+    """One voter's upvotes for one person in the window are suspicious from ``threshold`` on."""
+    return threshold > 0 and votes >= threshold
 
 
 # --- the daily cap ------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ from app.forum import services
 
 
 # Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
-# Anonymous: BEGIN, question (+ its tags, + its author's memberships), answers (+ their
 # authors' memberships), comments (+ theirs), the knowledge base's articles of the thread (one
 # query for its panels: "this answer became the article X", "answered by article Y"), then the
 # view count, which the page buffers and a job writes after the request (inline in tests): its
 # UPDATE (the job's BEGIN IMMEDIATE goes to the raw connection, app.db.sqlite, and is not counted),
-# and the answer authors' badge tallies (app.points, one query for every answer).
-ANONYMOUS_QUERIES = 11
+# and the answer authors' badge tallies (app.points, one query for every answer),
+# and the question's open bounty (app.points: one query for its box and the offerer's award buttons).
+ANONYMOUS_QUERIES = 12
 # A logged-in viewer adds the session user, their memberships and their votes on the page,
 # plus three from other domains' slots: the header's bell (unread count and newest id, one query,
 # app.notifications), the follow button (app.notifications) and the routing panel (app.experts:
@@ -26,7 +26,7 @@ ANONYMOUS_QUERIES = 11
 # pay for none (all check the login first). A moderator's panel of a routed question also reads
 # its escalation steps and pending step (two more, routed or not); curators (moderators) also
 # get the knowledge base's work-queue count in the header.
-VIEWER_QUERIES = 17
+VIEWER_QUERIES = 18
 MODERATOR_QUERIES = VIEWER_QUERIES + 3
 
 
@@ -66,7 +66,7 @@ def test_question_page_query_count_is_fixed(client, make_user, role, expected):
 
 def test_question_list_query_count_does_not_grow_with_the_page(client, make_user):
     """The list page: BEGIN, count, page, their tags, authors' memberships, and the sidebar's
-    popular tags (a count and a page of them)."""
+    popular tags (a count and a page of them), and the listed questions' open bounties (app.points)."""
     for n in range(3):
         ask(make_user("staff"), title=f"Listed question number {n}", tags=("cards", f"tag{n}"))
     db.session.remove()
@@ -77,4 +77,4 @@ def test_question_list_query_count_does_not_grow_with_the_page(client, make_user
     db.session.remove()
     with count_queries() as many:
         assert client.get("/questions").status_code == 200
-    assert len(few) == len(many) == 7
+    assert len(few) == len(many) == 8

@@ -20,10 +20,13 @@ def triples(plan: Plan):
 def test_the_table_is_complete_and_explained():
     assert {r.code: r.amount for r in rules.RULES.values()} == {
         "question_upvoted": 5, "answer_upvoted": 10, "question_downvoted": -2, "answer_downvoted": -2,
-        "downvote_cast": -1, "answer_accepted": 15, "accepted_answer": 2}
+        "downvote_cast": -1, "answer_accepted": 15, "accepted_answer": 2,
+        "article_published": 25, "article_helpful": 1, "article_fixed": 2,
+        # Variable amounts (the bounty, the reversed entry): the table holds the sign.
+        "bounty_offered": -1, "bounty_awarded": 1, "bounty_refund": 1, "fraud_reversal": -1}
     for rule in rules.RULES.values():
         assert len(rule.code) <= 32 and rule.why and str(rule.label)  # labels render without an app
-    assert {c for c, r in rules.RULES.items() if r.capped} == {"question_upvoted", "answer_upvoted"}
+    assert {c for c, r in rules.RULES.items() if r.capped} == {"question_upvoted", "answer_upvoted", "article_helpful"}
     assert rules.label("answer_upvoted") is rules.ANSWER_UPVOTED.label
     assert rules.label("retired_code") == "retired_code"
 

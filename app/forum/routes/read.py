@@ -26,10 +26,16 @@ def _sort() -> str:
 def index():
     def build():
         page, per_page = paging()
-        return {"questions": queries.list_questions(db.session, current_user, sort=_sort(), page=page,
-                                                    per_page=per_page),
-                "sort": _sort(), "popular": viewmodels.tag_directory(db.session, current_user, per_page=15).items}
+        questions = queries.list_questions(db.session, current_user, sort=_sort(), page=page, per_page=per_page)
+        return {"questions": questions, "sort": _sort(), "row_panels": _row_panels(questions),
+                "popular": viewmodels.tag_directory(db.session, current_user, per_page=15).items}
     return render_page("forum/index.html", "forum.index", build, viewer=current_user, tag=None)
+
+
+def _row_panels(questions) -> dict:
+    """Other domains' marks on each listed question (a bounty ...), through app.slots. They are
+    part of the cached block, so they must depend on the question only, not on the viewer."""
+    return slots.fill_each("question.row", [q.id for q in questions.items], viewer=current_user)
 
 
 @bp.get("/questions/<id:question_id>")
@@ -67,9 +73,9 @@ def tag(name: str):
         return redirect(url_for("forum.tag", name=found.name, **kept), 301)
     def build():
         page, per_page = paging()
-        return {"questions": queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name,
-                                                    page=page, per_page=per_page),
-                "sort": _sort(), "popular": []}
+        questions = queries.list_questions(db.session, current_user, sort=_sort(), tag=found.name, page=page,
+                                           per_page=per_page)
+        return {"questions": questions, "sort": _sort(), "popular": [], "row_panels": _row_panels(questions)}
     return render_page("forum/index.html", "forum.tag", build, viewer=current_user, tag=found)
 
 
