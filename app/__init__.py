@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.forum.routes import bp as forum_bp
     from app.notifications.routes import bp as notifications_bp
     from app.kb.routes import bp as kb_bp
+    from app.points.routes import bp as points_bp
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(forum_bp)
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(kb_bp)
+    app.register_blueprint(points_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -7,8 +7,9 @@ cached total), ``handlers`` (forum signal receivers), ``queries`` (read side), `
 
 def connect(app) -> None:
     """Listen to the forum's signals (idempotent)."""
-    from app.points import panels
+    from app.points import panels, privileges
     from app.points.handlers import connect_handlers
 
     connect_handlers()
     panels.register()
+    privileges.register()

@@ -1,4 +1,5 @@
-"""What the points domain adds to other pages, through ``app.slots``: the user page's points."""
+"""What the points domain adds to other pages, through ``app.slots``: the user page's points
+and their rank on the leaderboards."""
 from __future__ import annotations
 
 from flask import render_template
@@ -6,6 +7,7 @@ from markupsafe import Markup
 
 from app import slots
 from app.extensions import db
+from app.points import leaderboard as boards
 from app.points.queries import visible_total
 
 
@@ -14,5 +16,14 @@ def points_fact(profile, viewer, **_) -> Markup:
     return Markup(render_template("points/_fact.html", points=visible_total(db.session, profile.user, viewer)))
 
 
+def rank_fact(profile, viewer, **_) -> Markup:
+    """The user's rank all time and this month, on the boards as ``viewer`` sees them (so a
+    visitor's rank counts public activity only, like the points beside it)."""
+    ranks = {period: boards.rank_of(db.session, profile.user.id, boards.Board(period=period), viewer=viewer)
+             for period in ("all", "month")}
+    return Markup(render_template("points/_rank_fact.html", ranks=ranks))
+
+
 def register() -> None:
     slots.provide("user.facts", points_fact, order=10)
+    slots.provide("user.facts", rank_fact, order=11)
