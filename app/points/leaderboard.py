@@ -86,8 +86,12 @@ class Row:
 def _sums(board: Board, viewer) -> Select:
     """SELECT user_id, total over the board's entries, grouped by user (not ranked yet)."""
     total = func.sum(PointsEntry.amount).label("total")
-    stmt = select(PointsEntry.user_id.label("user_id"), total).group_by(PointsEntry.user_id)
     start, end = period_start(board.period, board.at), period_end(board.period, board.at)
+    # In a period, group by ``user_id + 0``: grouping by the bare column lets SQLite's planner
+    # prefer a skip-scan of the (user_id, created_at) index for its order, 2.5x slower at 1M
+    # entries than the range scan of the covering (created_at, ...) index it then takes.
+    user_id = PointsEntry.user_id if start is None else PointsEntry.user_id + 0
+    stmt = select(user_id.label("user_id"), total).group_by(user_id)
     if start is not None:
         stmt = stmt.where(PointsEntry.created_at >= start, PointsEntry.created_at < end)
     if board.tag is not None:

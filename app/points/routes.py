@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.models import Team
+from app.cache import fragment
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from app.forum.models import Tag
@@ -43,13 +44,23 @@ def leaderboard():
     try:
         board = boards.board_from_args(db.session, request.args)
     except Invalid as err:
-        return render_template("points/leaderboard.html", board=None, result=None, args=args, tags=tags,
+        return render_template("points/leaderboard.html", board=None, table=None, args=args, tags=tags,
                                teams=teams, errors={k: str(v) for k, v in err.errors.items()},
                                periods=period_labels(), can_export=False), 422
     page, per_page = paging(50)
     start, end = boards.period_start(board.period), boards.period_end(board.period)
-    result = boards.leaderboard(db.session, board, viewer=current_user, page=page, per_page=per_page)
-    return render_template("points/leaderboard.html", board=board, result=result, args=args, tags=tags,
+
+    def table() -> str:
+        result = boards.leaderboard(db.session, board, viewer=current_user, page=page, per_page=per_page)
+        return render_template("points/_board_table.html", result=result)
+
+    # The aggregate is the page's whole cost: shared by everyone of the viewer's visibility
+    # class until the next commit that changes content (app.cache), keyed by the period's start
+    # so a new week starts a new board.
+    key = (board.period, start, board.tag.id if board.tag else None, board.team.id if board.team else None,
+           page, per_page, tuple(sorted(request.args.items(multi=True)))[:10])
+    return render_template("points/leaderboard.html", board=board, args=args, tags=tags,
+                           table=fragment("points.board", key, table, viewer=current_user),
                            teams=teams, errors={}, periods=period_labels(),
                            start=start, last_day=end - timedelta(days=1) if end else None,
                            can_export=boards.can_export(current_user, board.team))
