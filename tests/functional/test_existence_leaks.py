@@ -3,7 +3,7 @@ deletion, profile points totals and notification titles all follow app.forum.acc
 from __future__ import annotations
 
 import pytest
-from factories import answer, ask, comment, sign_in, vote
+from factories import answer, ask, comment, grant_points, sign_in, vote
 
 from app.extensions import db, socketio
 from app.forum import services
@@ -35,7 +35,7 @@ def test_a_tag_used_only_on_hidden_questions_is_404_to_those_who_cannot_see_them
 
 def test_deleting_a_comment_on_a_hidden_question_is_404_not_403(client, people, token_for):
     question = ask(people["member"], title="Team-only question with a comment", visibility="team", team="cards")
-    note = comment(question, people["expert"])
+    note = comment(question, grant_points(people["expert"], 50))  # comments on others' posts
     sign_in(client, people["outsider"])
     assert client.post(f"/comments/{note.id}/delete").status_code == 404
     response = client.delete(f"/api/v1/comments/{note.id}", headers=token_for(people["outsider"]))
