@@ -96,7 +96,10 @@ def _sums(board: Board, viewer) -> Select:
         stmt = stmt.where(PointsEntry.created_at >= start, PointsEntry.created_at < end)
     if board.tag is not None:
         tagged = select(QuestionTag.question_id).where(QuestionTag.tag_id == board.tag.id)
-        stmt = stmt.where(PointsEntry.question_id.in_(tagged))
+        # In a period, ``question_id + 0`` likewise keeps SQLite on the period's range scan: probing
+        # the question_id index once per tagged question took 1.4 s for a busy tag, the range 35 ms.
+        question_id = PointsEntry.question_id if start is None else PointsEntry.question_id + 0
+        stmt = stmt.where(question_id.in_(tagged))
     if board.team is not None:
         members = select(TeamMembership.user_id).where(TeamMembership.team_id == board.team.id)
         stmt = stmt.where(PointsEntry.user_id.in_(members))
