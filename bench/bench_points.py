@@ -10,8 +10,8 @@
    and entries spread over the last 400 days with the rules' amounts and mix (upvotes most,
    accepts, downvotes and their cost, 3% reversals), 5% tied to no question. The users' cached
    totals are then set from the ledger, as ``flask points rebuild`` would. SQLite files are kept
-   in bench/out (``--fresh`` rebuilds); on PostgreSQL everything goes into its own schema
-   ``bench_points`` (dropped and rebuilt each run), never touching the database's other tables.
+   in bench/out; on PostgreSQL everything goes into its own schema ``bench_points``, never
+   touching the database's other tables. Either is reused by the next run (``--fresh`` rebuilds).
 2. ``points verify`` (``app.points.queries.verify``, what the command runs): best of 3.
 3. Leaderboard page 1 (20 rows, with the count ``total``) for each period, overall, per tag
    (one of the ten busiest tags, a different one each call) and per team, for an anonymous
@@ -203,12 +203,25 @@ def measure(url: str, reps: int) -> None:
                 print(f"  {viewer_name:9} rank_of {period:7}      {p50:8.1f} {p95:8.1f} {most:8.1f}")
 
 
+def _pg_entries(url: str) -> int:
+    """Entries already in the bench schema (a run without --fresh measures them again)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{SCHEMA}.points_entries"}).scalar()
+            return int(conn.execute(text(f"SELECT count(*) FROM {SCHEMA}.points_entries")).scalar()) if found else 0
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--url", help="a database URL (default: a SQLite file in bench/out)")
     parser.add_argument("--reps", type=int, default=20)
-    parser.add_argument("--fresh", action="store_true", help="rebuild the SQLite file")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the data (SQLite file or PostgreSQL schema)")
     args = parser.parse_args()
     url = args.url
     print(f"{platform.python_version()} on {platform.machine()}, {args.entries:,} entries")
@@ -220,7 +233,7 @@ def main() -> None:
         url = f"sqlite:///{path}"
         if not path.exists():
             generate(url, args.entries)
-    else:
+    elif args.fresh or _pg_entries(url) < args.entries:
         generate(url, args.entries)
     print(f"database: {url.split('@')[-1]}")
     measure(url, args.reps)
