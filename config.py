@@ -121,6 +121,12 @@ class Config:
     ESCALATION_MODERATORS_MINUTES = int(_env("ESCALATION_MODERATORS_MINUTES", "120"))
     ESCALATION_POLICIES = json.loads(_env("ESCALATION_POLICIES", "{}"))
     ESCALATION_SWEEP_SECONDS = int(_env("ESCALATION_SWEEP_SECONDS", "60"))  # how often the sweep runs
+    # Privileges earned by points (app/points/privileges.py): the points a non-moderator needs
+    # for each action. JSON in POINTS_PRIVILEGES overrides some or all, e.g. {"vote_down": 50}.
+    # Moderators and admins are never refused. Authors always edit and comment on their own posts.
+    POINTS_PRIVILEGES = {"comment_everywhere": 50, "vote_down": 125, "retag": 500, "review_queues": 500,
+                         "promote_article": 1000, "edit_others": 2000, "close_reopen": 3000,
+                         **json.loads(_env("POINTS_PRIVILEGES", "{}"))}
     # Pages load the Socket.IO client (static/vendor, from npm) for logged-in users when it is there.
     LIVE_UPDATES = _env("LIVE_UPDATES", "1") == "1"
 

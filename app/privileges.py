@@ -57,8 +57,18 @@ def allowed(user, action: str) -> bool:
     return refusal(user, action) is None
 
 
+class PrivilegeRequired(Forbidden):
+    """A 403 for want of a privilege: pages show it next to the form, which keeps its text,
+    instead of an error page (``errors["privilege"]`` carries the same message)."""
+
+    def __init__(self, found: Refusal):
+        super().__init__(found.message, errors={"privilege": found.message})
+        self.refusal = found
+
+
 def require(user, action: str) -> None:
-    """Raise Forbidden (403) with the checker's message when ``user`` may not do ``action``."""
+    """Raise PrivilegeRequired (a Forbidden, 403) with the checker's message when ``user`` may
+    not do ``action``."""
     found = refusal(user, action)
     if found is not None:
-        raise Forbidden(found.message, errors={"privilege": found.message})
+        raise PrivilegeRequired(found)

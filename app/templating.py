@@ -60,6 +60,7 @@ def url_with(**changes) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app import privileges
     from app.forum import access
     from app.forum.forms import VISIBILITY_LABELS
     from app.forum.urls import question_url
@@ -71,6 +72,7 @@ def register_template_helpers(app: Flask) -> None:
         can_edit=access.can_edit,
         can_accept=access.can_accept,
         can_moderate=access.can_moderate,
+        has_privilege=privileges.allowed,  # earned by points (app/points/privileges.py)
         role_label=lambda role: ROLE_LABELS.get(role, role),
         visibility_label=lambda v: VISIBILITY_LABELS.get(v, v),
         visibility_badge=lambda v: VISIBILITY_BADGES.get(v, v),

@@ -25,6 +25,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.accounts.redirects import safe_next
 from app.errors import Conflict, Invalid
+from app.privileges import PrivilegeRequired
 from app.extensions import db
 
 __all__ = ["MAX_PAGE", "MAX_ROW_ID", "RowIdConverter", "copy_errors", "finish", "init_app", "login_required",
@@ -105,13 +106,15 @@ def finish(action, message, default_url: str, on_invalid=None):
     """Run ``action()`` (one service call), flash ``message`` and go back (the unit of work
     commits after the view returns).
 
-    A Conflict (already closed, deleted meanwhile ...) is not a failure the user must be
-    taken away for: it is rolled back and shown as a message on the page they came from.
+    A Conflict (already closed, deleted meanwhile ...) or a missing privilege is not a failure
+    the user must be taken away for: it is rolled back and shown as a message on the page they
+    came from.
     ``on_invalid(err)`` renders a rejected form; without it Invalid goes to the error page.
     """
     try:
         action()
-    except Conflict as err:
+    except (Conflict, PrivilegeRequired) as err:
+        # Not enough points yet is also said on the page itself, with how many are missing.
         db.session.rollback()
         flash(str(err.detail), "error")
         return redirect_back(default_url)

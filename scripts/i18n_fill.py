@@ -4,7 +4,7 @@
     scripts/i18n_fill.py translations.json        (or - for standard input)
     scripts/i18n_fill.py --missing                print the untranslated msgids as a JSON object
 
-Plural entries take a list of strings. The catalog is rewritten by Babel with the same
+Plural entries take a list of strings (or one string for every form). The catalog is rewritten by Babel with the same
 options as ``scripts/i18n.sh update`` (width 100), so its diff shows only the new strings.
 """
 from __future__ import annotations
@@ -42,7 +42,13 @@ def main(argv: list[str]) -> int:
     for message in catalog:
         if message.id and _key(message) in wanted and _empty(message):
             value = wanted[_key(message)]
-            message.string = tuple(value) if isinstance(message.id, (list, tuple)) else value
+            if isinstance(message.id, (list, tuple)):
+                # A plain string for a plural entry serves every form (Chinese has one); a list
+                # gives each form. (tuple() of a string would split it into characters.)
+                value = [value] * catalog.num_plurals if isinstance(value, str) else value
+                message.string = tuple(value)
+            else:
+                message.string = value
             message.flags.discard("fuzzy")
             filled += 1
     with open(PO, "wb") as fh:

@@ -68,18 +68,24 @@ def client(app):
 
 @pytest.fixture
 def make_user(app):
-    """make_user(role="staff", teams=("cards",), name=None) -> committed User."""
+    """make_user(role="staff", teams=("cards",), name=None, points=0) -> committed User; ``points``
+    come as a ledger entry (factories.grant_points), for privileges earned by points."""
     from sqlalchemy import select
 
     from app.accounts.models import Team
 
-    def make(role: str = "customer", teams=(), name: str | None = None, password: str = PASSWORD):
+    def make(role: str = "customer", teams=(), name: str | None = None, password: str = PASSWORD,
+             points: int = 0):
         for slug in teams:
             if _db.session.scalar(select(Team).where(Team.slug == slug)) is None:
                 accounts.create_team(_db.session, slug)
         user = accounts.create_user(_db.session, name or f"{role}{next(_counter)}", password, role=role,
                                     teams=list(teams))
         _db.session.commit()
+        if points:
+            from factories import grant_points
+
+            grant_points(user, points)
         return user
     return make
 

@@ -82,3 +82,20 @@ def sign_in(client, user) -> None:
 def sign_out(client) -> None:
     with client.session_transaction() as session:
         session.pop("_user_id", None)
+
+
+def grant_points(user, amount: int):
+    """Give ``user`` standing (privileges are earned by points, app/points/privileges.py): one
+    ledger entry of ``amount`` with its cached total, so ``points verify`` still passes."""
+    from sqlalchemy import update
+
+    from app.accounts.models import User
+    from app.points.models import PointsEntry
+
+    n = next(_n)
+    db.session.add(PointsEntry(user_id=user.id, amount=amount, reason="test_grant",
+                               idempotency_key=f"test_grant:{user.id}:{n}/g1", key_stem=f"test_grant:{user.id}:{n}"))
+    db.session.execute(update(User).where(User.id == user.id).values(points=User.points + amount))
+    db.session.commit()
+    db.session.refresh(user, ["points"])
+    return user

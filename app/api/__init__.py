@@ -16,6 +16,7 @@ auth.install(bp)
 from app.api import answers, comments, openapi, questions, users  # noqa: E402,F401
 from app.api import points  # noqa: E402,F401
 from app.api import badges  # noqa: E402,F401
+from app.api import leaderboard  # noqa: E402,F401  (points leaderboards)
 from app.api import search  # noqa: E402,F401
 from app.api import experts, notifications  # noqa: E402,F401
 from app.api import articles  # noqa: E402,F401  (knowledge base: articles, categories, review queue)

@@ -113,3 +113,7 @@ def manual_award():
     else:
         flash(_("This award was already recorded; nothing was added."), "info")
     return redirect(url_for(".history", user_id=entry.user_id), 303)
+
+
+# The leaderboard and privileges pages share this blueprint (and its url_for names).
+from app.points import board_routes  # noqa: E402,F401

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from factories import grant_points  # noqa: E402  (privileges are earned by points)
 from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 
 from app.forum import services
@@ -97,7 +98,7 @@ def test_accept_switch_and_unaccept(api, answered):
 
 
 def test_vote_set_switch_retract_and_idempotency(api, answered):
-    path, voter = f"/answers/{answered.a1.id}/vote", answered.customer
+    path, voter = f"/answers/{answered.a1.id}/vote", grant_points(answered.customer, 125)  # votes down
     assert api.post(path, voter, json={"value": 1}).get_json() == {"score": 1, "my_vote": 1}
     assert api.post(path, voter, json={"value": 1}).get_json() == {"score": 1, "my_vote": 1}
     assert api.post(path, answered.staff, json={"value": 1}).get_json() == {"score": 2, "my_vote": 1}
@@ -110,6 +111,7 @@ def test_vote_set_switch_retract_and_idempotency(api, answered):
 
 def test_question_votes_and_my_vote(api, cast):
     path = f"/questions/{cast.public.id}/vote"
+    grant_points(cast.expert, 125)  # voting down is a privilege
     assert api.post(path, cast.expert, json={"value": -1}).get_json() == {"score": -1, "my_vote": -1}
     assert api.get(f"/questions/{cast.public.id}", cast.expert).get_json()["my_vote"] == -1
     assert api.get(f"/questions/{cast.public.id}").get_json()["my_vote"] == 0
@@ -131,6 +133,7 @@ def test_vote_errors(api, answered):
 
 def test_comments_on_answers_read_and_delete(api, answered):
     aid = answered.a1.id
+    grant_points(answered.customer, 50)  # comments on others' posts
     response = api.post(f"/answers/{aid}/comments", answered.customer, json={"body": "Worked, thanks!"})
     assert response.status_code == 201
     comment = response.get_json()
@@ -147,7 +150,7 @@ def test_comments_on_answers_read_and_delete(api, answered):
 def test_comment_on_hidden_post_is_404(api, db, cast):
     answer = services.post_answer(db.session, cast.internal, body="Refund limit is in the handbook.",
                                   by=cast.staff)
-    comment = services.post_comment(db.session, answer, body="Which chapter?", by=cast.expert)
+    comment = services.post_comment(db.session, answer, body="Which chapter?", by=grant_points(cast.expert, 50))  # comments on others' posts
     db.session.commit()
     assert_problem(api.post(f"/answers/{answer.id}/comments", cast.customer, json={"body": "Let me see"}), 404)
     assert_problem(api.get(f"/comments/{comment.id}", cast.customer), 404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import session
 from flask_wtf.csrf import generate_csrf
+from factories import grant_points  # noqa: E402  (privileges are earned by points)
 from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 
 from app.accounts import services as accounts
@@ -109,6 +110,7 @@ def test_bearer_token_wins_over_a_session_cookie(app, api, cast):
 def test_writes_are_rate_limited_per_user(app, api, cast):
     app.config["API_WRITE_RATE_LIMIT"] = "3 per minute"
     path = f"/questions/{cast.public.id}/vote"
+    grant_points(cast.customer, 125)  # votes down
     for value in (1, -1, 0):
         assert api.post(path, cast.customer, json={"value": value}).status_code == 200
     body = assert_problem(api.post(path, cast.customer, json={"value": 1}), 429)
@@ -137,7 +139,7 @@ def test_fuzz_every_route_never_500(app, api, db, cast, user_name):
     app.config["API_WRITE_RATE_LIMIT"] = "100000 per minute"  # reach the handlers, not the limiter
     user = getattr(cast, user_name) if user_name else None
     answer = services.post_answer(db.session, cast.public, body="An answer to fuzz.", by=cast.expert)
-    comment = services.post_comment(db.session, answer, body="A comment to fuzz.", by=cast.staff)
+    comment = services.post_comment(db.session, answer, body="A comment to fuzz.", by=grant_points(cast.staff, 50))
     db.session.commit()
     # Real ids reach the services; 10**30 would overflow the database if it got that far.
     values = {"question_id": [cast.public.id, cast.team_q.id, 10**30], "answer_id": [answer.id, 10**30],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from factories import grant_points  # noqa: E402  (privileges are earned by points)
 from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 
 from app.forum import services
@@ -120,6 +121,7 @@ def test_real_responses_match_the_documented_schemas(api, db, cast):
     answer = services.post_answer(db.session, cast.public, body="Use the IVR, option 3.", by=cast.expert)
     db.session.commit()
     qid, aid = cast.public.id, answer.id
+    grant_points(cast.customer, 50)  # comments on others' posts
     expect("post", f"/questions/{qid}/comments", 201,
            api.post(f"/questions/{qid}/comments", cast.customer, json={"body": "On the question"}))
     comment = api.post(f"/answers/{aid}/comments", cast.customer, json={"body": "On the answer"})

@@ -3,6 +3,7 @@ the visibility matrix."""
 from __future__ import annotations
 
 import pytest
+from factories import grant_points  # noqa: E402  (privileges are earned by points)
 from test_api_helpers import api, assert_problem, cast  # noqa: F401  (fixtures)
 
 from app.forum import services
@@ -252,6 +253,7 @@ def test_duplicate_of_a_hidden_question_does_not_leak_its_id(api, cast):
 
 def test_comment_on_question(api, cast):
     qid = cast.public.id
+    grant_points(cast.customer, 50)  # comments on others' posts
     response = api.post(f"/questions/{qid}/comments", cast.customer, json={"body": "Which card *type*?"})
     assert response.status_code == 201
     comment = response.get_json()

@@ -44,7 +44,7 @@ def daily_user(make_user, locale=None):
 
 def test_one_daily_digest_per_period_in_the_users_language(app, make_user, outbox):
     asker = daily_user(make_user, locale="zh_CN")
-    expert = make_user("expert")
+    expert = make_user("expert", points=50)  # comments on the question: a privilege by points
     question = ask(asker, title="客户的信用卡被吞了怎么办？")
     answer(question, expert)
     comment(question, expert, body="Please check the ATM number first.")

@@ -3,7 +3,7 @@ deletion, profile points totals and notification titles all follow app.forum.acc
 from __future__ import annotations
 
 import pytest
-from factories import answer, ask, comment, sign_in, vote
+from factories import answer, ask, comment, grant_points, sign_in, vote
 
 from app.extensions import db, socketio
 from app.forum import services
@@ -35,7 +35,7 @@ def test_a_tag_used_only_on_hidden_questions_is_404_to_those_who_cannot_see_them
 
 def test_deleting_a_comment_on_a_hidden_question_is_404_not_403(client, people, token_for):
     question = ask(people["member"], title="Team-only question with a comment", visibility="team", team="cards")
-    note = comment(question, people["expert"])
+    note = comment(question, grant_points(people["expert"], 50))  # comments on others' posts
     sign_in(client, people["outsider"])
     assert client.post(f"/comments/{note.id}/delete").status_code == 404
     response = client.delete(f"/api/v1/comments/{note.id}", headers=token_for(people["outsider"]))
@@ -62,7 +62,8 @@ def test_profile_points_count_only_what_the_viewer_may_see(client, people, make_
     assert shown(people["outsider"]) == 20      # staff see internal questions
     assert shown(expert) == 20 and shown(people["mod"]) == 20
     html = client.get(f"/users/{expert.id}").get_data(as_text=True)
-    assert "<dd>10</dd>" in html and "<dd>20</dd>" not in html
+    # The profile's points fact links to the history: its text is the total the visitor may know.
+    assert ">10</a></dd>" in html and ">20</a></dd>" not in html
 
 
 def test_notification_titles_follow_the_readers_access_now(app, client, people, token_for):

@@ -106,7 +106,7 @@ def test_a_deactivated_reader_is_skipped(app, make_user, sock):
 
 
 def test_catch_up_after_a_disconnect_loses_nothing_and_repeats_nothing(app, client, make_user, sock, token_for):
-    asker, expert = make_user("staff"), make_user("expert")
+    asker, expert = make_user("staff"), make_user("expert", points=50)  # comments on others' posts
     headers = token_for(asker)
     asker_sock = sock(asker)
     first = ask(asker)

@@ -50,7 +50,8 @@ def test_an_answer_tells_the_asker_live_and_never_the_answerer(app, client, make
 
 
 def test_comment_accept_and_mention(app, make_user, sock):
-    asker, expert, colleague = make_user("staff"), make_user("expert", name="helper.one"), make_user("staff")
+    # The colleague comments on someone else's answer: a privilege by points.
+    asker, expert, colleague = make_user("staff"), make_user("expert", name="helper.one"), make_user("staff", points=50)
     question = ask(asker)
     posted = answer(question, expert)
     expert_sock, colleague_sock = sock(expert), sock(colleague)
@@ -132,7 +133,7 @@ def test_asking_and_answering_follow_unless_turned_off(app, make_user):
 
 
 def test_digest_kinds_are_not_popped_up_and_off_means_no_row(app, make_user, sock):
-    asker, expert = make_user("staff"), make_user("expert")
+    asker, expert = make_user("staff"), make_user("expert", points=50)  # comments on the question
     preferences.save_preferences(db.session, asker, frequencies={"answer": "daily", "comment": "off"}, by=asker)
     db.session.commit()
     question = ask(asker)

@@ -16,7 +16,8 @@ from app.forum.models import Question
 @pytest.fixture
 def thread(make_user):
     """A public question with an accepted answer, comments and an edit, by two staff users."""
-    asker, expert = make_user("staff", name="asker"), make_user("expert", name="expert")
+    # The expert comments on the question: 50 points (privileges by points).
+    asker, expert = make_user("staff", name="asker"), make_user("expert", name="expert", points=50)
     question = ask(asker, tags=("cards", "信用卡"))
     reply = answer(question, expert)
     services.post_comment(db.session, question, body="Which card type?", by=expert)

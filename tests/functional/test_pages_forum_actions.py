@@ -14,8 +14,10 @@ from app.forum.models import Answer, Comment, Question, Vote
 
 @pytest.fixture
 def people(make_user):
-    return {"asker": make_user("staff"), "expert": make_user("expert"), "voter": make_user("staff"),
-            "mod": make_user("moderator"), "other": make_user("staff")}
+    # Privileges by points: the voter may vote down, the expert and "other" comment on others' posts.
+    return {"asker": make_user("staff"), "expert": make_user("expert", points=50),
+            "voter": make_user("staff", points=125), "mod": make_user("moderator"),
+            "other": make_user("staff", points=50)}
 
 
 @pytest.fixture
@@ -152,7 +154,9 @@ def test_accept_and_unaccept(client, people, question):
 
 def test_close_and_reopen(client, people, question):
     sign_in(client, people["other"])
-    assert client.post(f"/questions/{question.id}/close", data={"reason": "unclear"}).status_code == 403
+    refused = client.post(f"/questions/{question.id}/close", data={"reason": "unclear"}, follow_redirects=True)
+    assert "Close and reopen questions needs 3000 points. You have 50: 2950 more to go." in text(refused)
+    assert not _reload(Question, question.id).is_closed
     sign_in(client, people["mod"])
     bad = client.post(f"/questions/{question.id}/close", data={"reason": "", "note": "Kept note"})
     assert bad.status_code == 422 and field_error(text(bad), "reason") == "Choose a reason."

@@ -36,8 +36,9 @@ def _thread(make_user, answers: int):
         reply = services.post_answer(db.session, question, body=f"Answer number {n} with enough text.",
                                      by=make_user("expert"))
         for _ in range(2):
-            services.post_comment(db.session, reply, body=f"A comment on answer {n}.", by=make_user("staff"))
-    services.post_comment(db.session, question, body="A comment on the question.", by=make_user("staff"))
+            services.post_comment(db.session, reply, body=f"A comment on answer {n}.",
+                                  by=make_user("staff", points=50))  # commenting on others' posts
+    services.post_comment(db.session, question, body="A comment on the question.", by=make_user("staff", points=50))
     db.session.commit()
     return question
 

@@ -18,12 +18,13 @@ CAN_SEE = {
 
 @pytest.fixture
 def world(db, make_user):
+    # Everyone may comment on others' posts (a privilege by points): the matrix is about visibility.
     people = {
         "anonymous": None,
-        "customer": make_user("customer"),
-        "staff_outsider": make_user("staff", teams=("loans",)),
-        "staff_member": make_user("staff", teams=("cards",)),
-        "expert_member": make_user("expert", teams=("cards",)),
+        "customer": make_user("customer", points=50),
+        "staff_outsider": make_user("staff", teams=("loans",), points=50),
+        "staff_member": make_user("staff", teams=("cards",), points=50),
+        "expert_member": make_user("expert", teams=("cards",), points=50),
         "moderator": make_user("moderator"),
         "admin": make_user("admin"),
     }

@@ -11,7 +11,8 @@ from app.forum.queries import list_questions, question_page, revisions
 
 @pytest.fixture
 def people(make_user):
-    return {"asker": make_user("staff"), "expert": make_user("expert"), "other": make_user("expert"),
+    # The expert has the standing to comment on others' posts (privileges by points).
+    return {"asker": make_user("staff"), "expert": make_user("expert", points=50), "other": make_user("expert"),
             "mod": make_user("moderator"), "customer": make_user("customer")}
 
 

@@ -63,7 +63,7 @@ def test_points_verify_and_rebuild_cli(app, db, cast):
 
 def test_concurrent_votes_pay_exactly_once(app, db, make_user, cast):
     voters = [make_user("customer") for _ in range(15)]
-    flipper = make_user("customer")
+    flipper = make_user("customer", points=125)  # votes down: a privilege (pts() leaves the grant out)
     answer_id, answerer_id, errors = cast.answer.id, cast.answerer.id, []
 
     def run(user_id: int, values):

@@ -151,7 +151,7 @@ def test_a_unique_race_is_retried_then_answered_409(app, db):
 
 
 def test_transactional_commits_and_rolls_back(app, db, answer, make_user):
-    voter, answer_id = make_user("staff"), answer.id
+    voter, answer_id = make_user("staff", points=125), answer.id  # votes down: a privilege by points
 
     @transactional(write=True)
     def vote(value):

@@ -22,7 +22,7 @@ def answer(db, make_user):
 
 
 def test_vote_set_change_retract_and_idempotence(db, make_user, answer):
-    voter = make_user("staff")
+    voter = make_user("staff", points=125)  # voting down is a privilege
     events = []
     with vote_cast.connected_to(lambda s, **kw: events.append(("cast", kw["value"], kw["previous"]))), \
             vote_retracted.connected_to(lambda s, **kw: events.append(("retract", kw["previous"]))):
@@ -45,7 +45,7 @@ def test_self_vote_and_bad_values_refused(db, answer):
 
 def test_concurrent_votes_are_neither_lost_nor_double_counted(app, db, make_user, answer):
     voters = [make_user("customer") for _ in range(12)]
-    flipper = make_user("customer")
+    flipper = make_user("customer", points=125)  # votes down too
     answer_id, errors = answer.id, []
 
     def vote(user_id: int, values):

@@ -6,7 +6,8 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import Forbidden, Invalid
+from app import privileges
+from app.errors import Invalid
 from app.extensions import db
 from app.forum import access, services, viewmodels
 from app.forum.forms import AnswerForm, AskForm, CommentForm, EditAnswerForm, EditQuestionForm
@@ -56,7 +57,8 @@ def ask():
 def edit_question(question_id: int):
     question = require_visible(get_question(question_id), current_user)
     if not access.can_edit(question, current_user):
-        raise Forbidden(_("Only the author or a moderator can edit this question."))
+        # Others may retag (and, with more points, edit): the service decides what was changed.
+        privileges.require(current_user, privileges.RETAG)
     current = {"title": question.title, "body": question.body_md, "tags": " ".join(question.tag_names),
                "visibility": question.visibility, "team": str(question.team_id or "")}
     form = _prepare(EditQuestionForm(data=current if request.method == "GET" else None), question)
@@ -69,7 +71,7 @@ def edit_question(question_id: int):
         services.edit_question(db.session, question, by=current_user, title=form.title.data,
                                body=form.body.data, tags=form.tags.data, visibility=scope[0], team=scope[1],
                                comment=form.comment.data or "")
-    except Invalid as err:
+    except (Invalid, privileges.PrivilegeRequired) as err:
         return render_form_error("forum/edit_question.html", form, err, question=question)
     flash(_("Your edit was saved as a new revision."), "success")
     return redirect(question_url(question), 303)
@@ -80,14 +82,14 @@ def edit_question(question_id: int):
 def edit_answer(answer_id: int):
     answer = require_visible_answer(get_answer(answer_id), current_user)
     if not access.can_edit(answer, current_user):
-        raise Forbidden(_("Only the author or a moderator can edit this answer."))
+        privileges.require(current_user, privileges.EDIT_OTHERS)
     form = EditAnswerForm(data={"body": answer.body_md} if request.method == "GET" else None)
     if request.method == "GET":
         return render_template("forum/edit_answer.html", form=form, answer=answer)
     try:
         services.edit_answer(db.session, answer, body=form.body.data, by=current_user,
                              comment=form.comment.data or "")
-    except Invalid as err:
+    except (Invalid, privileges.PrivilegeRequired) as err:
         return render_form_error("forum/edit_answer.html", form, err, answer=answer)
     flash(_("Your edit was saved as a new revision."), "success")
     return redirect(question_url(answer.question, _anchor=f"answer-{answer.id}"), 303)
@@ -114,7 +116,10 @@ def post_comment(question_id: int | None, answer_id: int | None):
     form = CommentForm()
     try:
         comment = services.post_comment(db.session, post, body=form.body.data, by=current_user)
-    except Invalid as err:
+    except (Invalid, privileges.PrivilegeRequired) as err:
+        if isinstance(err, privileges.PrivilegeRequired):
+            # Next to the comment box, which keeps what was typed.
+            err = Invalid(errors={"body": err.detail})
         target = ("q", post.id) if answer_id is None else ("a", post.id)
         return rerender_question(question_of(post), err, form, comment_form=form, comment_target=target,
                                  error_anchor=f"comment-{target[0]}-{post.id}")

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import signals
+from app import privileges, signals
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -50,7 +50,7 @@ def edit_answer(session: Session, answer: Answer, *, body: str, by: User, commen
     by = require_user(by)
     require_visible_answer(answer, by)
     if not access.can_edit(answer, by):
-        raise Forbidden(_l("Only the author or a moderator can edit this answer."))
+        privileges.require(by, privileges.EDIT_OTHERS)
     errors: dict = {}
     body = clean_body(body, errors)
     if errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from app import signals
+from app import privileges, signals
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,6 +22,11 @@ def post_comment(session: Session, post: Question | Answer, *, body: str, by: Us
         require_visible_answer(post, by).question
     if post.is_deleted or question.is_deleted:
         raise Conflict(_l("This post was deleted."))
+    if by.id not in (post.author_id, question.author_id):
+        # Without the privilege one comments on one's own posts and on answers to one's own
+        # questions (to ask the answerer for details): others' posts need standing, which
+        # keeps new accounts from spamming comment threads.
+        privileges.require(by, privileges.COMMENT_EVERYWHERE)
     body = (body or "").strip()
     if not 2 <= len(body) <= limit("MAX_COMMENT_LENGTH"):
         raise Invalid(errors={"body": _l("A comment has 2 to %(n)d characters.", n=limit("MAX_COMMENT_LENGTH"))})

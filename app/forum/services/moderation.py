@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from app import signals
+from app import privileges, signals
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -22,9 +22,10 @@ CLOSE_REASONS = {
 }
 
 
-def _require_moderator(by: User) -> None:
+def _require_closer(by: User) -> None:
+    """Moderators close and reopen by role; others once they hold the close/reopen privilege."""
     if not access.can_moderate(by):
-        raise Forbidden(_l("Only moderators can do this."))
+        privileges.require(by, privileges.CLOSE_REOPEN)
 
 
 def close_question(session: Session, question: Question, *, reason: str, by: User, note: str = "",
@@ -32,7 +33,7 @@ def close_question(session: Session, question: Question, *, reason: str, by: Use
     """Close with one of CLOSE_REASONS; sends ``question_closed``. Conflict if already closed."""
     by = require_user(by)
     require_visible(question, by)
-    _require_moderator(by)
+    _require_closer(by)
     if reason not in CLOSE_REASONS:
         raise Invalid(errors={"reason": _l("Choose a reason.")})
     if question.is_closed:
@@ -58,7 +59,7 @@ def mark_duplicate(session: Session, question: Question, original: Question, *, 
 def reopen_question(session: Session, question: Question, *, by: User) -> Question:
     by = require_user(by)
     require_visible(question, by)
-    _require_moderator(by)
+    _require_closer(by)
     if not question.is_closed:
         raise Conflict(_l("This question is open."))
     question.closed_at = question.closed_by_id = question.close_reason = question.close_note = None

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import signals
+from app import privileges, signals
 from app.accounts.models import Team, User
 from app.db import utcnow
 from app.errors import Forbidden, Invalid
@@ -69,8 +69,9 @@ def edit_question(session: Session, question: Question, *, by: User, title: str 
     """Edit the given fields as a new revision; sends ``question_edited`` when anything changed."""
     by = require_user(by)
     require_visible(question, by)
-    if not access.can_edit(question, by):
-        raise Forbidden(_l("Only the author or a moderator can edit this question."))
+    others = not access.can_edit(question, by)  # neither the author nor a moderator
+    if others and (visibility is not None or team is not None):
+        raise Forbidden(_l("Only the author or a moderator can change who may see this question."))
     errors: dict = {}
     changed: set[str] = set()
     new_title = clean_title(title, errors) if title is not None else question.title
@@ -82,6 +83,8 @@ def edit_question(session: Session, question: Question, *, by: User, title: str 
         new_vis, new_team = question.visibility, question.team
     if errors:
         raise Invalid(errors=errors)
+    if others:
+        _require_edit_privilege(by, question, new_title, new_body, names)
     if new_title != question.title:
         question.title, question.slug = new_title, slugify(new_title)
         changed.add("title")
@@ -109,6 +112,16 @@ def edit_question(session: Session, question: Question, *, by: User, title: str 
     revision = add_revision(session, question, by, comment)
     signals.question_edited.send(question, by=by, revision=revision, changed=changed)
     return question
+
+
+def _require_edit_privilege(by: User, question: Question, title: str, body: str, names: list[str]) -> None:
+    """Someone else's question: changing only its tags needs the retag privilege, anything
+    more the edit privilege (checked after validation, so a refusal is about standing only)."""
+    if title == question.title and body == question.body_md:
+        if names != question.tag_names:
+            privileges.require(by, privileges.RETAG)
+        return
+    privileges.require(by, privileges.EDIT_OTHERS)
 
 
 def record_view(session: Session, question_id: int, views: int = 1) -> None:

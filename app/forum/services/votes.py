@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app import signals
+from app import privileges, signals
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -43,6 +43,9 @@ def set_vote(session: Session, post: Question | Answer, value: int, *, by: User)
     previous = vote.value if vote else 0
     if previous == value:
         return _current_score(session, model, post.id), value
+    if value == -1:
+        # Checked only for a new downvote: anyone may still withdraw one or vote up.
+        privileges.require(by, privileges.VOTE_DOWN)
 
     if vote is None:
         vote = Vote(user_id=by.id, value=value, **{fk.key: post.id})
