@@ -26,7 +26,7 @@ def connect(app) -> None:
     handlers.connect_handlers()
     panels.register()
     search_source.register()
-    subjects.register("article", panels.article_subjects)
+    subjects.register("article", panels.article_subjects, audience=panels.article_audience)
     register_periodic("kb.review_due", DAY, review_due_job)
     app.cli.add_command(cli.kb_cli)
     from app.kb.urls import article_url

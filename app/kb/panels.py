@@ -99,6 +99,15 @@ def article_subjects(session, reader, ids: set[int]) -> dict:
     return out
 
 
+def article_audience(session, article_id: int, readers: list) -> set[int]:
+    """Who of ``readers`` may see the article now: the access check alone, without building its
+    title and address (notify runs in CLI commands and jobs too, where there is no request)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return set()
+    return {reader.id for reader in readers if access.can_see(article, reader)}
+
+
 def register() -> None:
     slots.provide("question.answer", answer_panels, order=20)
     slots.provide("question.aside", reuse_panel, order=5)
