@@ -29,16 +29,20 @@ def ledger(api, db, cast):
     return public_answer, team_answer
 
 
+HISTORY_PASSWORD = "history-password-7"
+
+
 @pytest.fixture
 def login_as(db, login):
-    """Log a cast member in through the real form (the cast has no password: give them one)."""
+    """Log a cast member in through the real form (the cast has no password: give them one).
+    The password is this module's own: ``from conftest import`` is ambiguous under pytest (every
+    suite folder has a conftest module), so it found tests/system/conftest.py in a full run."""
     from app.accounts.services import _hash_password
-    from conftest import PASSWORD
 
     def do(user):
-        user.password_hash = _hash_password(PASSWORD)
+        user.password_hash = _hash_password(HISTORY_PASSWORD)
         db.session.commit()
-        login(user)
+        login(user, HISTORY_PASSWORD)
     return do
 
 
