@@ -78,8 +78,8 @@ def check(user, action: str) -> privileges.Refusal | None:
     if user.is_moderator:
         return None
     have = int(user.points or 0)
-    if have >= need:
-        return None
+    if need == 0 or have >= need:
+        return None  # 0 in the settings: no standing needed, even below zero after penalties
     return privileges.Refusal(action, _l(
         "%(privilege)s needs %(need)d points. You have %(have)d: %(missing)d more to go.",
         privilege=LABELS[action], need=need, have=have, missing=need - have), missing=need - have)

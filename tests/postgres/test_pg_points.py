@@ -52,6 +52,9 @@ def _points(user_id: int) -> int:
 
 
 def test_concurrent_mixed_activity_pays_exactly_and_never_deadlocks(app, make_user):
+    # About the ledger under concurrency, not standing: fresh accounts may vote down here (the
+    # privilege itself is tested in tests/unit/test_points_privileges.py and the pages' tests).
+    app.config["POINTS_PRIVILEGES"] = {**app.config["POINTS_PRIVILEGES"], "vote_down": 0}
     asker, answerer, rival = make_user("staff"), make_user("expert"), make_user("expert")
     voters = [make_user("staff") for _ in range(VOTERS)]
     q = services.ask_question(db.session, title="Can a frozen card still take refunds?",
