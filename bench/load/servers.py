@@ -122,7 +122,7 @@ def pages(base: str, database_url: str) -> list[tuple[str, str, bool]]:
              ("user page", f"/users/{user}", True), ("expert directory", "/experts", True),
              ("notifications", "/notifications", False)]
     if fetch(base + "/kb")[0] == 200:
-        found.append(("KB home", "/kb", True))
+        found.append(("KB home", "/kb/", True))  # /kb redirects here
         status, _, body = fetch(base + "/api/v1/articles?per_page=1")
         match = re.search(rb'"url":\s*"([^"]+)"', body) if status == 200 else None
         if match:
