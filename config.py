@@ -87,6 +87,10 @@ class Config:
     # Vote fraud scan: this many upvotes from one voter for one person within the window are reversed.
     FRAUD_WINDOW_DAYS = int(_env("FRAUD_WINDOW_DAYS", "7"))
     FRAUD_VOTE_THRESHOLD = int(_env("FRAUD_VOTE_THRESHOLD", "10"))
+    # Content-versioned page blocks (app/cache): off renders every block; the time to live is only a
+    # safety net (and bounds relative times such as "3 minutes ago"), the content version keeps them fresh.
+    CACHE_ENABLED = _env("CACHE_ENABLED", "1") == "1"
+    CACHE_TTL = float(_env("CACHE_TTL", "300"))
     # Background work (routing, indexing, escalation, digests): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI); "redis" puts it on
     # the durable queue (see JOBS_QUEUE below), the default when REDIS_URL is set.
