@@ -33,8 +33,6 @@ def connect(app) -> None:
         app.config.setdefault(key, value)
     signals.answer_accepted.connect(bounties.on_answer_accepted, weak=False)
     signals.vote_cast.connect(fraud.on_vote_cast, weak=False)
-    if fraud.remember_origin not in app.before_request_funcs.get(None, []):
-        app.before_request(fraud.remember_origin)
     # Hourly: a bounty's week ends at any time of day, and a sweep with nothing due is one indexed read.
     register_periodic("points.expire_bounties", 3600.0, bounties.expire_job, setting="BOUNTY_SWEEP_SECONDS")
     register_periodic("points.fraud_scan", DAY, fraud.scan_job)

@@ -1,9 +1,9 @@
 """Vote fraud checks: where each vote came from, the scan that finds voting rings, and the
 moderators' decisions on its cases.
 
-Origins. A request hook (:func:`remember_origin`, installed by ``app.points.connect``) puts keyed
-hashes of the client's IP and device (User-Agent + Accept-Language) on ``flask.g``; the vote
-receiver stores them only when a request is running (a CLI or a job votes from nowhere). Raw
+Origins. The vote receiver hashes the running request's client IP and device (User-Agent +
+Accept-Language) when a vote is cast, and stores nothing outside a request (a CLI or a job votes
+from nowhere); other requests pay nothing for it. Raw
 addresses are never stored: HMAC with the app's secret, so the table alone cannot be reversed
 by hashing the IPv4 space.
 
@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -36,7 +36,6 @@ from app.points import ledger, rules
 from app.points.bounty_models import FraudCase, FraudKind, FraudStatus, VoteOrigin
 from app.points.models import PointsEntry
 
-_G_KEY = "points_vote_origin"
 
 
 # --- origins --------------------------------------------------------------------------------------
@@ -53,18 +52,12 @@ def origin_hashes(secret: str, ip: str | None, user_agent: str, language: str) -
     return ip_hash, device_hash
 
 
-def remember_origin() -> None:
-    """before_request: the request's hashed origin on ``g`` (nothing is written here)."""
-    setattr(g, _G_KEY, origin_hashes(current_app.config["SECRET_KEY"], request.remote_addr,
-                                     request.headers.get("User-Agent", ""),
-                                     request.headers.get("Accept-Language", "")))
-
-
 def current_origin() -> tuple[str | None, str | None] | None:
     """The running request's hashed origin, or None outside a request."""
     if not has_request_context():
         return None
-    return g.get(_G_KEY)
+    return origin_hashes(current_app.config["SECRET_KEY"], request.remote_addr,
+                         request.headers.get("User-Agent", ""), request.headers.get("Accept-Language", ""))
 
 
 def on_vote_cast(post, *, by, value, **_) -> None:

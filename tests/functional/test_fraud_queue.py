@@ -27,7 +27,6 @@ def cases(app, make_user):
     a_post, b_post = answer(ask(asker), alice), answer(ask(asker), bob)
     for user, post in ((alice, b_post), (bob, a_post)):
         with app.test_request_context("/", headers={"User-Agent": "Same"}, environ_base={"REMOTE_ADDR": "192.0.2.9"}):
-            fraud.remember_origin()
             services.set_vote(db.session, post, 1, by=user)
             db.session.commit()
     fraud.scan(db.session, threshold=3)

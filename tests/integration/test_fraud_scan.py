@@ -31,13 +31,12 @@ def ring(db, make_user):
 
 
 def vote_as(user, post, value=1, *, app=None, headers=None, ip="203.0.113.7"):
-    """Vote through the service; with ``app``, inside a request whose origin hook ran."""
+    """Vote through the service; with ``app``, inside a request (its origin is recorded)."""
     if app is None:
         services.set_vote(db.session, post, value, by=user)
         db.session.commit()
         return
     with app.test_request_context("/", headers=headers or {}, environ_base={"REMOTE_ADDR": ip}):
-        fraud.remember_origin()
         services.set_vote(db.session, post, value, by=user)
         db.session.commit()
 
