@@ -64,6 +64,8 @@ def _init_extensions(app: Flask) -> None:
 
     from app import web
     web.init_app(app)  # before the blueprints: their rules use its <id:...> converter
+    from app import assets
+    assets.init_app(app)  # fingerprinted static URLs, cached for a year
 
     from app import cache
     cache.init_app(app)  # content-versioned fragments (no I/O until the first page asks)

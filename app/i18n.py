@@ -4,11 +4,18 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and tests outside a request
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
+    own = current_user.locale if getattr(current_user, "is_authenticated", False) else None
+    return choose_locale(own)
+
+
+def choose_locale(own: str | None) -> str:
+    """This request's language given the viewer's own setting (``own``; None for visitors).
+    The page cache calls it with the setting it remembered, without loading the user."""
+    languages = current_app.config["LANGUAGES"]
+    if own in languages:
+        return own
     # The header's language switcher (forum.set_language) for visitors without a setting.
     if session.get("locale") in languages:
         return session["locale"]

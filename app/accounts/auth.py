@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 
 from app.accounts.models import User
 from app.accounts.services import user_for_token
@@ -38,11 +38,16 @@ def parse_identity(identity: str | None) -> tuple[int, int, int] | None:
 
 def identity_is_current(user: User, version: int, issued: int) -> bool:
     """Whether a login of ``user`` with this version and issue time is still valid now."""
+    return user.is_active and (user.session_version or 0) == version and issued_is_fresh(issued)
+
+
+def issued_is_fresh(issued: int) -> bool:
+    """Whether a login issued at ``issued`` (epoch seconds) has not outlived the remember-me
+    duration (the user-independent half of :func:`identity_is_current`)."""
     max_age = current_app.config.get("REMEMBER_COOKIE_DURATION", timedelta(days=30))
     seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else float(max_age)
     now = time.time()
-    return (user.is_active and (user.session_version or 0) == version
-            and now - seconds <= issued <= now + _SKEW)
+    return now - seconds <= issued <= now + _SKEW
 
 
 @login_manager.user_loader
@@ -52,6 +57,10 @@ def _load_user(identity: str) -> User | None:
     if user is None or not identity_is_current(user, *parsed[1:]):
         _forget_stale_login()
         return None
+    if has_request_context():
+        # What was checked, as plain values: the page cache (app.cache.pages) remembers that
+        # this login is valid at this content version, after the commit expired ``user``.
+        g.login_checked = (user.id, parsed[1], user.locale or "")
     return user
 
 

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 _EXT = "fragment_cache"
 _CHANGED = "content_changed"
 # Tables whose rows no cached page shows: writing them does not invalidate anything.
-QUIET_TABLES = frozenset({"notifications", "search_logs", "expertise_events", "api_tokens"})
+# Notifications are not among them: the header's bell shows their count on every cached page.
+QUIET_TABLES = frozenset({"search_logs", "expertise_events", "api_tokens", "kb_article_daily_views"})
 
 
 class FragmentCache:
@@ -63,6 +64,8 @@ class FragmentCache:
 def init_app(app: Flask) -> None:
     app.extensions[_EXT] = FragmentCache(app)
     _listen()
+    from app.cache import pages
+    pages.init_app(app)  # whole pages of a viewer (app/cache/pages.py)
 
 
 def cache_of(app: Flask | None = None) -> FragmentCache | None:
@@ -157,7 +160,8 @@ def _flushing(session: Session, _context, _instances) -> None:
 
 def _executing(state) -> None:
     # Core-style UPDATE/DELETE/INSERT through the session (counters, bulk updates).
-    if state.is_update or state.is_delete or state.is_insert:
+    if (state.is_update or state.is_delete or state.is_insert) and \
+            not state.execution_options.get("content_quiet"):  # view counters (they are not content)
         table = getattr(state.statement, "table", None)
         if _loud(getattr(table, "name", None)):
             state.session.info[_CHANGED] = True

@@ -15,6 +15,7 @@ from app.experts import queries, routing, services, viewmodels
 from app.experts.forms import DeclineForm, ExpertSettingsForm, RouteForm
 from app.experts.models import TagInterest
 from app.cache import render_page
+from app.cache.pages import cached_page
 from app.extensions import db
 from app.forum import access
 from app.forum.queries import question_page
@@ -35,6 +36,7 @@ def _me():
 # --- the expert directory -------------------------------------------------------------------
 
 @bp.get("/experts")
+@cached_page(bp)
 def directory():
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     tag = normalize_tag(request.args.get("tag", ""))[:35]

@@ -21,8 +21,9 @@ _pending: Counter[int] = Counter()
 _scheduled = False
 
 
-def count(session: Session, question_id: int) -> None:
-    """Add one view of ``question_id``; the write happens in :func:`flush_job`."""
+def count(session: Session | None, question_id: int) -> None:
+    """Add one view of ``question_id``; the write happens in :func:`flush_job`, queued after
+    ``session``'s commit (None: a page answered from the cache, which has no transaction)."""
     global _scheduled
     with _lock:
         _pending[question_id] += 1
@@ -31,7 +32,10 @@ def count(session: Session, question_id: int) -> None:
         _scheduled = True
     from app.jobs import enqueue
 
-    after_commit(session, enqueue, flush_job, delay=FLUSH_DELAY_S, local=True)
+    if session is None:
+        enqueue(flush_job, delay=FLUSH_DELAY_S, local=True)
+    else:
+        after_commit(session, enqueue, flush_job, delay=FLUSH_DELAY_S, local=True)
 
 
 def flush_job(session: Session) -> None:

@@ -12,6 +12,7 @@ from app.extensions import csrf, db
 from app.forum.services.common import parse_tag_names
 from app.notifications import digests, follows, forms, kinds, preferences, services, viewmodels
 from app.web import login_required, redirect_back, render_form_error
+from app.cache.pages import cached_page
 
 bp = Blueprint("notifications", __name__)
 
@@ -31,6 +32,7 @@ def render_inbox(status: int = 200, forms_: dict | None = None):
 
 @bp.get("/notifications")
 @login_required
+@cached_page(bp)
 def inbox():
     return render_inbox()
 

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.cache.pages import cached_page, remember, vary
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.forum import access
@@ -19,7 +20,7 @@ from app.search import get_backend, service, synonyms
 from app.search.backend import Filters
 from app.search.models import Synonym
 from app.search.sources import doc_key, source_of_key
-from app.search.web import click_later, filters_from_args, item_url, log_later
+from app.search.web import click_later, filters_from_args, item_url, log_entry_later, log_later
 
 bp = Blueprint("search", __name__)
 
@@ -36,7 +37,15 @@ def _curator():
     return current_user._get_current_object()
 
 
+def _searched_again(_view_args: dict, meta: dict) -> dict:
+    """A search answered from the cache is still a search: its log row, with a new click token."""
+    entry = meta.get("log")
+    token = log_entry_later(entry) if entry else None
+    return {"log_token": token or ""}
+
+
 @bp.get("/search")
+@cached_page(bp, on_hit=_searched_again, etag=False)
 def search():
     q = request.args.get("q", "")
     page, per_page = paging()
@@ -47,6 +56,9 @@ def search():
             result = service.search(db.session, get_backend, q=q, user=current_user, filters=filters,
                                     page=page, per_page=per_page)
             result.log_token = log_later(result, current_user, "web") if q.strip() else None
+            if result.log_token:
+                vary(result.log_token, "log_token")
+                remember(log=service.log_entry(result, user=current_user, source="web"))
         else:
             result = None  # the empty search page: just the form
     except Invalid as err:

@@ -7,6 +7,7 @@ import re
 
 from flask import request, url_for
 
+from app.db import utcnow
 from app.extensions import db
 from app.jobs import enqueue
 from app.search import service
@@ -42,9 +43,15 @@ def log_later(page: service.SearchPage, user, source: str) -> str | None:
 
     Searches are GET requests, which write nothing themselves: the unit of work decides from
     the method that their transaction only reads. The row is a side effect, like indexing."""
+    return log_entry_later(service.log_entry(page, user=user, source=source))
+
+
+def log_entry_later(entry: dict) -> str | None:
+    """Queue a search's log row (:func:`app.search.service.log_entry`) with a new click token
+    and the time of now; a search answered from the page cache logs the entry it remembered."""
     token = service.new_log_token()
     try:
-        enqueue(service.log_search_job, service.log_entry(page, user=user, source=source, token=token))
+        enqueue(service.log_search_job, {**entry, "token": token, "created_at": utcnow().isoformat()})
     except Exception:
         log.warning("search log not queued", exc_info=True)
         return None

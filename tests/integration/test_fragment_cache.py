@@ -8,12 +8,15 @@ import pytest
 from factories import ask, vote
 from flask import g
 from flask_babel import force_locale
+from sqlalchemy import update
 
 from app import cache
 from app.cache.store import MemoryStore
 from app.cache.version import CounterVersion, FileVersion
+
 from app.extensions import db
 from app.forum import services
+from app.forum.models import Question
 from app.notifications.services import notify
 
 
@@ -33,15 +36,25 @@ def test_a_committed_write_moves_the_version_and_a_rollback_does_not(app, make_u
     assert _version() == after
 
 
-def test_quiet_tables_do_not_move_it_but_core_updates_do(app, make_user):
+def test_quiet_tables_do_not_move_it_but_notifications_and_core_updates_do(app, make_user):
+    from app.search.service import log_search
     user, other = make_user("staff"), make_user("expert")
     question = ask(user)
     before = _version()
-    notify(db.session, other.id, "routed", question_id=question.id)
+    log_search(db.session, {"query": "card", "normalized": "card", "role": "staff", "source": "web",
+                            "filters": "", "result_count": 1, "token": None, "created_at": "2026-12-06T10:00:00"})
     db.session.commit()
     assert _version() == before
-    services.record_view(db.session, question.id, 3)  # a Core UPDATE
+    # A notification is content: every cached page's header shows the bell's count.
+    notify(db.session, other.id, "routed", question_id=question.id)
     db.session.commit()
+    assert _version() != before
+    before = _version()
+    services.record_view(db.session, question.id, 3)  # views are not content
+    db.session.commit()
+    assert _version() == before
+    db.session.execute(update(Question).where(Question.id == question.id).values(score=Question.score + 1))
+    db.session.commit()  # a Core UPDATE
     assert _version() != before
 
 

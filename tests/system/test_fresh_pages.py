@@ -9,6 +9,7 @@ the pages again at once: each sees exactly what it may see, on whichever process
 from __future__ import annotations
 
 import re
+import urllib.parse
 import uuid
 
 import pytest
@@ -76,3 +77,60 @@ def test_a_write_is_on_the_next_page_for_every_viewer_and_nobody_sees_more(serve
                     for seen_visibility, seen_title in titles.items():
                         assert (seen_title in html) == (seen_visibility in may_see[who]), \
                             served.report(f"{who} {path}: {seen_title!r}")
+
+
+def test_whole_pages_are_fresh_per_viewer_and_revalidate_through_the_server(served):
+    """The question page, the asker's notifications and search come whole from the page cache
+    (app.cache.pages) on repeat visits; an answer posted through the API is on each of them at
+    once, for each viewer, on either process; a 304 is only ever sent for an unchanged page."""
+    base = served.url
+    team = f"whole{uuid.uuid4().hex[:4]}"
+    asker = f"fresh_asker_{uuid.uuid4().hex[:6]}"
+    asker_token = flask_cli(served.database_url, "qa", "create-user", asker, "--role", "staff", "--team", team,
+                            "--password", PASSWORD, "--print-token").stdout.strip().splitlines()[-1]
+    viewers = {"anonymous": browser(base, None), "customer": browser(base, make_user(served, "customer")),
+               "asker": browser(base, asker), "member": browser(base, make_user(served, "staff", team))}
+    token = flask_cli(served.database_url, "qa", "create-user", f"answerer_{team}", "--role", "staff",
+                      "--print-token").stdout.strip().splitlines()[-1]
+    word = f"zebra{uuid.uuid4().hex[:6]}"
+    made = {}
+    for visibility in ("public", "team"):
+        body = {"title": f"Which {word} fee applies to a {visibility} card?", "tags": ["fresh"],
+                "body": "A replacement card was sent abroad twice; which fee applies?", "visibility": visibility,
+                **({"team": team} if visibility == "team" else {})}
+        done = requests.post(f"{base}/api/v1/questions", json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {asker_token}"})
+        assert done.status_code == 201, done.text
+        made[visibility] = base + urllib.parse.urlsplit(done.json()["url"]).path
+    may_see = {"anonymous": {"public"}, "customer": {"public"}, "asker": {"public", "team"},
+               "member": {"public", "team"}}
+    etags = {}
+    for who, web in viewers.items():
+        for visibility, url in made.items():
+            for _ in range(3):
+                got = web.get(url, timeout=30)
+                assert got.status_code == (200 if visibility in may_see[who] else 404), (who, url)
+            if got.status_code == 200:
+                etags[(who, visibility)] = got.headers["ETag"]
+                again = web.get(url, headers={"If-None-Match": got.headers["ETag"]}, timeout=30)
+                assert again.status_code == 304 and not again.content, served.report(f"{who}: no 304 for {url}")
+        for _ in range(2):
+            web.get(f"{base}/search?q={word}", timeout=30)
+    inbox = [viewers["asker"].get(f"{base}/notifications", timeout=30).text for _ in range(3)][-1]
+    question_id = int(re.search(r"/questions/(\d+)", made["team"]).group(1))
+    posted = requests.post(f"{base}/api/v1/questions/{question_id}/answers", timeout=30,
+                           json={"body": f"The {word} fee is waived for the second card."},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert posted.status_code == 201, posted.text
+    for who, web in viewers.items():
+        for _ in range(2):               # the very next request, and the one after (the other process)
+            got = web.get(made["team"], headers={"If-None-Match": etags.get((who, "team"), '"none"')},
+                          timeout=30)
+            if "team" in may_see[who]:
+                assert got.status_code == 200 and "is waived for the second card" in got.text, \
+                    served.report(f"{who} did not see the answer at once")
+            else:
+                assert got.status_code == 404 and "is waived" not in got.text
+            results = web.get(f"{base}/search?q={word}", timeout=30).text
+            assert ("team card?" in results) == ("team" in may_see[who]), served.report(f"{who} search")
+    assert viewers["asker"].get(f"{base}/notifications", timeout=30).text != inbox  # the new answer's notice

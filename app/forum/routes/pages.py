@@ -83,13 +83,14 @@ def rerender_question(question: Question, err: Invalid, form, **extra):
     return render_question_page(page, 422, **extra)
 
 
-def count_view(question_id: int) -> None:
+def count_view(question_id: int, cached: bool = False) -> None:
     """Count a view of the question, once per browser session.
 
     The page only reads: the count is buffered and written by a background job after the
-    request (``app.forum.viewcount``), so a page view never takes the write lock."""
+    request (``app.forum.viewcount``), so a page view never takes the write lock. ``cached``:
+    the page came from the page cache (no transaction to wait for)."""
     viewed = list(session.get(_VIEWED_KEY, []))
     if request.method != "GET" or question_id in viewed:
         return
-    viewcount.count(db.session, question_id)
+    viewcount.count(None if cached else db.session, question_id)
     session[_VIEWED_KEY] = (viewed + [question_id])[-_VIEWED_KEEP:]

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app import slots
 from app.cache import render_page
+from app.cache.pages import cached_page
 from app.extensions import db
 from app.forum import queries, viewmodels
 from app.forum.routes import bp
@@ -23,6 +24,7 @@ def _sort() -> str:
 
 @bp.get("/")
 @bp.get("/questions")
+@cached_page(bp)
 def index():
     def build():
         page, per_page = paging()
@@ -38,8 +40,14 @@ def _row_panels(questions) -> dict:
     return slots.fill_each("question.row", [q.id for q in questions.items], viewer=current_user)
 
 
+def _question_seen(view_args: dict, _meta: dict) -> dict:
+    count_view(view_args["question_id"], cached=True)  # a page from the cache is still a view
+    return {}
+
+
 @bp.get("/questions/<id:question_id>")
 @bp.get("/questions/<id:question_id>/<slug>")
+@cached_page(bp, on_hit=_question_seen)
 def question(question_id: int, slug: str | None = None):
     page = queries.question_page(db.session, question_id, current_user)
     if slug != canonical_slug(page.question):  # one canonical address per question (titles change)
@@ -55,6 +63,7 @@ def answer(answer_id: int):
 
 
 @bp.get("/tags")
+@cached_page(bp)
 def tags():
     def build():
         page, _ = paging()
@@ -66,6 +75,7 @@ def tags():
 
 
 @bp.get("/tags/<name>")
+@cached_page(bp)
 def tag(name: str):
     found = viewmodels.find_tag(db.session, name, current_user)
     if found.name != name:  # 'Credit Card' and full-width forms lead to the one tag page
@@ -80,6 +90,7 @@ def tag(name: str):
 
 
 @bp.get("/users/<id:user_id>")
+@cached_page(bp)
 def user(user_id: int):
     qpage, _ = paging(arg="qpage")
     apage, _ = paging(arg="apage")

@@ -125,6 +125,9 @@ def _require_edit_privilege(by: User, question: Question, title: str, body: str,
 
 
 def record_view(session: Session, question_id: int, views: int = 1) -> None:
-    """Count page views with an atomic increment (no read-modify-write race)."""
+    """Count page views with an atomic increment (no read-modify-write race). Views are not
+    content: counting them does not move the page cache's version (``content_quiet``), or every
+    flush of the view buffer would drop every cached page; the shown count catches up with the
+    next write or within the cache's TTL."""
     session.execute(update(Question).where(Question.id == question_id)
-                    .values(view_count=Question.view_count + views))
+                    .values(view_count=Question.view_count + views), execution_options={"content_quiet": True})

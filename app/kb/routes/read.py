@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.errors import NotFound
 from app.cache import render_page
+from app.cache.pages import cached_page, remember
 from app.extensions import db
 from app.forum.models import Tag
 from app.kb import access
@@ -18,7 +19,7 @@ from app.kb.queries import editor as editor_q
 from app.kb.queries import reader
 from app.kb.routes import bp
 from app.kb.urls import article_url, canonical_slug
-from app.kb.routes.support import current_visitor_key, first_view, give_visitor_id, load, me
+from app.kb.routes.support import current_visitor_id, current_visitor_key, first_view, give_visitor_id, load, me
 from app.kb.services import common, stats
 from app.kb.services.categories import get_category
 from app.markup import normalize_tag
@@ -31,6 +32,7 @@ def _sort(default: str = "popular") -> str:
 
 
 @bp.get("/")
+@cached_page(bp)
 def home():
     return render_page("kb/home.html", "kb.home", lambda: {"home": reader.home(db.session, me())}, viewer=me())
 
@@ -65,14 +67,23 @@ def article_view(article_id: int):
                                   and len(number) < 7 else None, visitor_key=current_visitor_key())
 
 
+def _article_seen(view_args: dict, meta: dict) -> dict:
+    give_visitor_id()
+    if meta.get("readable") and first_view(view_args["article_id"]):
+        stats.count_view(None, view_args["article_id"])  # a page from the cache is still a view
+    return {}
+
+
 @bp.get("/articles/<id:article_id>")
 @bp.get("/articles/<id:article_id>/<slug>")
+@cached_page(bp, on_hit=_article_seen, personal=current_visitor_id)
 def article(article_id: int, slug: str | None = None):
     page = article_view(article_id)
     if slug != canonical_slug(page.article.slug) and "version" not in request.args:
         return redirect(article_url(page.article), 301)
     related_items.fill(page, me())
     give_visitor_id()
+    remember(readable=page.article.is_readable)
     if page.article.is_readable and first_view(article_id):
         stats.count_view(db.session, article_id)
     return render_template("kb/article.html", page=page, sections=SECTIONS, section_labels=SECTION_LABELS,

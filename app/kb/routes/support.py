@@ -61,6 +61,12 @@ def visitor_key() -> str | None:
     return _keyed("address", request.remote_addr or "", request.user_agent.string[:200])
 
 
+def current_visitor_id() -> str:
+    """The anonymous reader's cookie id ("" without one): the article page shows their own vote,
+    so the page cache keeps one copy per reader (``personal`` in app.cache.pages)."""
+    return "" if "_user_id" in session else session.get(_VISITOR, "")
+
+
 def current_visitor_key() -> str | None:
     """The key of a visitor who already has a cookie id (to show their vote), else None."""
     vid = None if current_user.is_authenticated else session.get(_VISITOR)

@@ -25,8 +25,9 @@ _pending: Counter[tuple[int, object]] = Counter()
 _scheduled = False
 
 
-def count_view(session: Session, article_id: int) -> None:
-    """One view of ``article_id`` today; written by :func:`flush_views_job` after the request."""
+def count_view(session: Session | None, article_id: int) -> None:
+    """One view of ``article_id`` today; written by :func:`flush_views_job` after the request
+    (``session``'s commit; None: a page answered from the cache, which has no transaction)."""
     global _scheduled
     with _lock:
         _pending[(article_id, utcnow().date())] += 1
@@ -35,7 +36,16 @@ def count_view(session: Session, article_id: int) -> None:
         _scheduled = True
     from app.jobs import enqueue
 
-    after_commit(session, enqueue, flush_views_job, delay=FLUSH_DELAY_S, local=True)
+    if session is None:
+        enqueue(flush_views_job, delay=FLUSH_DELAY_S, local=True)
+    else:
+        after_commit(session, enqueue, flush_views_job, delay=FLUSH_DELAY_S, local=True)
+
+
+# Views are not content: counting them does not move the page cache's version (app.cache), or
+# every flush of the buffer would drop every cached page; the counts and the popular order catch
+# up with the next write or within the cache's TTL.
+_QUIET = {"synchronize_session": False, "content_quiet": True}
 
 
 def flush_views_job(session: Session) -> None:
@@ -50,13 +60,13 @@ def flush_views_job(session: Session) -> None:
     for (article_id, day), views in batch:
         updated = session.execute(update(ArticleDailyViews).where(
             ArticleDailyViews.article_id == article_id, ArticleDailyViews.day == day)
-            .values(views=ArticleDailyViews.views + views), execution_options={"synchronize_session": False})
+            .values(views=ArticleDailyViews.views + views), execution_options=_QUIET)
         if not updated.rowcount:
             session.add(ArticleDailyViews(article_id=article_id, day=day, views=views))
         session.execute(update(Article).where(Article.id == article_id)
-                        .values(view_count=Article.view_count + views), execution_options={"synchronize_session": False})
+                        .values(view_count=Article.view_count + views), execution_options=_QUIET)
     session.flush()
-    refresh_popularity(session, sorted({a for (a, _), _ in batch}))
+    refresh_popularity(session, sorted({a for (a, _), _ in batch}), quiet=True)
 
 
 def _popularity(since):
@@ -69,13 +79,15 @@ def _popularity(since):
     return views + int(common.setting("KB_HELPFUL_WEIGHT")) * helpful
 
 
-def refresh_popularity(session: Session, article_ids) -> None:
-    """Recompute the popularity of ``article_ids`` from the last 30 days."""
+def refresh_popularity(session: Session, article_ids, quiet: bool = False) -> None:
+    """Recompute the popularity of ``article_ids`` from the last 30 days. ``quiet``: after
+    views only, which do not move the page cache's version (see ``_QUIET``)."""
     ids = sorted(set(article_ids))
     since = utcnow() - timedelta(days=WINDOW_DAYS)
     for start in range(0, len(ids), 500):
         session.execute(update(Article).where(Article.id.in_(ids[start:start + 500]))
-                        .values(popularity=_popularity(since)), execution_options={"synchronize_session": False})
+                        .values(popularity=_popularity(since)),
+                        execution_options=_QUIET if quiet else {"synchronize_session": False})
 
 
 def refresh_all_popularity(session: Session) -> int:

@@ -1,0 +1,71 @@
+"""Warming a web process up before it takes traffic (issue 12: the first request after start-up
+is no slower than three warm ones).
+
+What a first request used to pay for, and what is done here instead: compiling the templates,
+loading both languages' catalogs, opening the search engine and its tokenizers (the first search
+took 1.2 s), and the pages everyone opens first (the list, tags, experts, the knowledge base, in
+English and Chinese), which also leaves them in this process's page cache. Nothing is written:
+the pages warmed are anonymous and count nothing, and the search runs below the view, which is
+what logs searches. A failure only costs speed: it is logged, and the process serves anyway.
+
+``wsgi.py`` calls it in every gunicorn worker (``WARM_UP=0`` turns it off).
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+PAGES = ("/", "/tags", "/experts", "/kb/")
+LANGUAGE_HEADERS = ("en", "zh-CN")
+
+
+def warm_up(app: Flask) -> float:
+    """Do it; returns the seconds it took."""
+    started = time.perf_counter()
+    for step in (_templates, _catalogs, _search, _pages):
+        try:
+            step(app)
+        except Exception:  # noqa: BLE001 (a cold cache is slower, never broken)
+            log.warning("warm-up step %s failed", step.__name__, exc_info=True)
+    took = time.perf_counter() - started
+    log.info("warmed up in %.2f s", took)
+    return took
+
+
+def _templates(app: Flask) -> None:
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt"))):
+        app.jinja_env.get_template(name)
+
+
+def _catalogs(app: Flask) -> None:
+    from flask_babel import force_locale, get_translations
+
+    with app.test_request_context("/"):
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                get_translations().ugettext("Questions")
+
+
+def _search(app: Flask) -> None:
+    from flask_login import AnonymousUserMixin
+
+    from app.extensions import db
+    from app.search import get_backend, service
+
+    with app.test_request_context("/search"):
+        try:
+            for words in ("card fee", "信用卡 挂失"):
+                service.search(db.session, get_backend, q=words, user=AnonymousUserMixin())
+        finally:
+            db.session.rollback()
+            db.session.remove()
+
+
+def _pages(app: Flask) -> None:
+    client = app.test_client()
+    for path in PAGES:
+        for language in LANGUAGE_HEADERS:
+            client.get(path, headers={"Accept-Language": language})
