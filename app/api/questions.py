@@ -13,6 +13,7 @@ from app.api import bp
 from app.api.common import (MAX_ID, choice_arg, created, found, int_arg, json_body, page_json, paging,
                             require_login, viewer)
 from app.api.serializers import comment_json, question_detail, question_summary, revision_json
+from app.cache.pages import cached_page
 from app.errors import Invalid
 from app.extensions import db
 from app.forum import access, queries, services
@@ -45,6 +46,7 @@ def _author_filter(raw: str | None) -> int | None:
 
 
 @bp.get("/questions")
+@cached_page(bp, mimetype="application/json")
 def list_questions():
     page, per_page = paging()
     sort = choice_arg("sort", LIST_SORTS, "newest")

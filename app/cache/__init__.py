@@ -172,7 +172,9 @@ def _committing(session: Session) -> None:
         from app.db import after_commit
 
         session.info["content_bump_queued"] = True
-        after_commit(session, _bump_after_commit, session)
+        # First: a live notice sent after the commit makes browsers fetch the page at once,
+        # and they must get the new one.
+        after_commit(session, _bump_after_commit, session, first=True)
 
 
 def _rolled_back(session: Session, previous) -> None:

@@ -30,9 +30,12 @@ changed.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +44,9 @@ from flask import Blueprint, Flask, Response, current_app, g, request, session
 from app.cache import cache_of
 
 _CARD_TTL = 3600.0
+# The stored entry's layout, in its keys: processes of two releases sharing Redis during an
+# upgrade never read each other's entries.
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -48,19 +54,20 @@ class PageSpec:
     on_hit: Callable[[dict, dict], dict] | None = None  # (view_args, meta) -> {name: value}
     etag: bool = True  # False when each response must be fresh (a new click token per search)
     personal: Callable[[], str] | None = None  # more of the key, from the request (not the database)
+    mimetype: str = "text/html"  # what the view answers (the API's lists: application/json)
 
 
 _SPECS: dict[str, PageSpec] = {}
 
 
 def cached_page(bp: Blueprint, *, on_hit: Callable[[dict, dict], dict] | None = None, etag: bool = True,
-                personal: Callable[[], str] | None = None):
+                personal: Callable[[], str] | None = None, mimetype: str = "text/html"):
     """Declare a view of ``bp`` whose whole HTML response may be cached (see the module
     docstring). Its output must depend only on the key: the viewer, the language, the path and
     query, the content version, and ``personal()`` (e.g. an anonymous reader's cookie id, when
     the page shows their own vote); anything else per request goes through :func:`vary`."""
     def register(view: Callable) -> Callable:
-        _SPECS[f"{bp.name}.{view.__name__}"] = PageSpec(on_hit, etag, personal)
+        _SPECS[f"{bp.name}.{view.__name__}"] = PageSpec(on_hit, etag, personal, mimetype)
         return view
     return register
 
@@ -83,9 +90,40 @@ def skip() -> None:
 
 
 def _marker(name: str) -> str:
-    secret = current_app.config["SECRET_KEY"]
+    return _marker_for(current_app.config["SECRET_KEY"], name)
+
+
+@functools.lru_cache(maxsize=64)
+def _marker_for(secret: str | bytes, name: str) -> str:
     secret = secret.encode() if isinstance(secret, str) else secret
     return "pcm-" + hmac.new(secret, f"page-cache:{name}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_signed_tokens: OrderedDict[tuple, str] = OrderedDict()
+_signed_lock = threading.Lock()
+
+
+def _csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf()``, without signing the session's secret again on every hit:
+    a signed token stays valid for the session's life (``WTF_CSRF_TIME_LIMIT = None``), so one
+    per secret is kept (bounded). With a time limit, every hit signs a fresh one."""
+    from flask_wtf.csrf import generate_csrf
+
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
+    if raw is None or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None:
+        return generate_csrf()
+    known = (config["SECRET_KEY"], raw)
+    token = _signed_tokens.get(known)
+    if token is None:
+        token = generate_csrf()
+        with _signed_lock:
+            _signed_tokens[known] = token
+            while len(_signed_tokens) > 10_000:
+                _signed_tokens.popitem(last=False)
+    setattr(g, field, token)  # what generate_csrf() would leave for the rest of the request
+    return token
 
 
 # --- who is asking --------------------------------------------------------------------------
@@ -116,7 +154,7 @@ def _viewer() -> tuple[str, str | None] | None:
 def _card_key(viewer: str) -> str:
     # A login checked against the database at this content version (users and memberships are
     # content: a password change, deactivation or role change moves the version).
-    return f"viewer:{viewer}:{g.content_version}"
+    return f"viewer{_FORMAT}:{viewer}:{g.content_version}"
 
 
 def _checked() -> tuple[str, str] | None:
@@ -130,7 +168,13 @@ def _checked() -> tuple[str, str] | None:
 # --- the hooks ------------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    app.before_request(_serve)
+    # Just ahead of the rate limiter's hook: no cached page has a limit, and resolving the
+    # limits of every request cost 0.14 ms a page (app.security later puts its text guard first).
+    from app.extensions import limiter
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    at = next((i for i, hook in enumerate(hooks) if getattr(hook, "__self__", None) is limiter), len(hooks))
+    hooks.insert(at, _serve)
     app.after_request(_store)
 
 
@@ -145,7 +189,7 @@ def _serve() -> Response | None:
 
     # The version first, before the view's first query: a page rendered from older data is
     # stored under an older version, never under a newer one.
-    if cache.version() is None or wants_json():
+    if cache.version() is None or (spec.mimetype == "text/html" and wants_json()):
         return None
     found = _viewer()
     if found is None:
@@ -155,27 +199,30 @@ def _serve() -> Response | None:
 
     locale = choose_locale(user_locale or None)
     personal = spec.personal() if spec.personal else ""
-    raw = repr((request.endpoint, request.path, request.query_string, viewer, personal, locale,
+    # The host too: without PUBLIC_URL, absolute URLs (the API's) follow the Host header.
+    raw = repr((request.endpoint, request.host, request.path, request.query_string, viewer, personal, locale,
                 g.content_version))
-    key = "page:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    key = f"page{_FORMAT}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     g.page_cache = (key, viewer, spec)
     stored = cache.store.get(key)
     if stored is None:
         return None  # the view runs; _store keeps its response
+    head, _, body = stored.partition("\n")  # a small JSON head, then the page as it is
+    try:
+        entry = json.loads(head)
+    except ValueError:
+        return None  # not an entry of ours: render (and store a good one)
     g.page_cache_hit = True
-    entry = json.loads(stored)
     values = spec.on_hit(dict(request.view_args or {}), entry.get("meta", {})) if spec.on_hit else {}
     etag = _etag(key) if spec.etag else None
     if etag is not None and request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        body = entry["body"]
         for name in entry.get("vary", ()):
             body = body.replace(_marker(name), values.get(name, ""))
         if entry.get("csrf"):
-            from flask_wtf.csrf import generate_csrf
-            body = body.replace(_marker("csrf"), generate_csrf())
-        response = Response(body, mimetype="text/html")
+            body = body.replace(_marker("csrf"), _csrf_token())
+        response = Response(body, mimetype=spec.mimetype)
     _revalidate(response, etag)
     return response
 
@@ -186,9 +233,9 @@ def _store(response: Response) -> Response:
     state = g.pop("page_cache", None)
     if state is None or g.get("page_cache_hit") or g.get("page_cache_skip"):
         return response
-    if response.status_code != 200 or response.mimetype != "text/html" or response.direct_passthrough:
-        return response
     key, viewer, spec = state
+    if response.status_code != 200 or response.mimetype != spec.mimetype or response.direct_passthrough:
+        return response
     checked = _checked()
     if (checked[0] if checked else "anon") != viewer:
         return response  # the login was refused or changed while the view ran
@@ -200,9 +247,12 @@ def _store(response: Response) -> Response:
     varying = g.get("page_cache_vary", {})
     for name, value in varying.items():
         body = body.replace(value, _marker(name))
-    entry = {"body": body, "csrf": bool(token), "vary": sorted(varying), "meta": g.get("page_cache_meta", {})}
-    cache.store.set(key, json.dumps(entry), cache.ttl)
+    head = {"csrf": bool(token), "vary": sorted(varying), "meta": g.get("page_cache_meta", {})}
+    cache.store.set(key, json.dumps(head) + "\n" + body, cache.ttl)  # json.dumps escapes newlines
     _revalidate(response, _etag(key) if spec.etag else None)
+    if spec.etag:
+        # The browser may hold this very page (another process stored it): 304 here too.
+        response.make_conditional(request)
     return response
 
 
@@ -222,7 +272,9 @@ def _etag(key: str) -> str | None:
 
 
 def _revalidate(response: Response, etag: str | None) -> None:
+    headers = response.headers
     if etag is not None:
-        response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.update(("Cookie", "Accept-Language"))
+        headers["ETag"] = f'W/"{etag}"'
+    headers["Cache-Control"] = "private, no-cache"
+    vary = headers.get("Vary")
+    headers["Vary"] = f"{vary}, Cookie, Accept-Language" if vary else "Cookie, Accept-Language"

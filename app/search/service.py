@@ -278,15 +278,18 @@ def log_entry(page: SearchPage, *, user: User | None, source: str = "web", token
 
 
 def log_search(session: Session, entry: dict) -> SearchLog:
-    """Write a search's log row (:func:`log_entry`); flushes."""
-    row = SearchLog(**{**entry, "created_at": datetime.fromisoformat(entry["created_at"])})
+    """Write a search's log row (:func:`log_entry`, times as ISO text); flushes."""
+    clicked = entry.get("clicked_at")
+    row = SearchLog(**{**entry, "created_at": datetime.fromisoformat(entry["created_at"]),
+                       **({"clicked_at": datetime.fromisoformat(clicked)} if clicked else {})})
     session.add(row)
     session.flush()
     return row
 
 
 def log_search_job(session: Session, entry: dict) -> None:
-    """The job (app.jobs) that writes a search's log row after the search answered."""
+    """The job (app.jobs) that wrote one search's log row, before rows were buffered and
+    written together (app.search.web): kept for jobs queued in Redis by an earlier release."""
     log_search(session, entry)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.forum import services
 
-PAGES = ["/", "/tags", "/tags/cards", "/experts", "/kb/", "/search?q=card"]
+PAGES = ["/", "/tags", "/tags/cards", "/experts", "/kb/", "/search?q=card", "/api/v1/questions"]
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The search pages: results with safe highlights, filters, paging, the no-results offer,
 bad queries, click tracking, the gap list and the synonym admin page."""
+import re
+
 import pytest
 
 from app.forum import services
@@ -103,7 +105,7 @@ def test_searching_writes_nothing_in_the_request(client, db, content, monkeypatc
     from sqlalchemy import event
 
     jobs, writes = [], []
-    monkeypatch.setattr("app.search.web.enqueue", lambda fn, *args: jobs.append((fn, args)))
+    monkeypatch.setattr("app.search.web.enqueue", lambda fn, *args, **kwargs: jobs.append((fn, args)))
 
     def record(_conn, _cursor, statement, *_args):
         if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
@@ -112,17 +114,28 @@ def test_searching_writes_nothing_in_the_request(client, db, content, monkeypatc
     try:
         _, html = page(client, q="replacement")
         qid = content[1][0].id
-        token = jobs[0][1][0]["token"]
+        token = re.search(r"/search/click/([\w-]+)", html).group(1)
         client.get(f"/search/click/{token}?key=question-{qid}&rank=1")
         client.get("/api/v1/search?q=replacement")
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     assert writes == [] and db.session.query(SearchLog).count() == 0
-    assert [fn.__name__ for fn, _ in jobs] == ["log_search_job", "record_click_job", "log_search_job"]
+    # One job writes every row buffered meanwhile; the click found its row still waiting.
+    assert [fn.__name__ for fn, _ in jobs] == ["flush_search_logs_job"]
     for fn, args in jobs:                      # what the pool would do after the responses
         fn(db.session, *args)
     db.session.commit()
+    assert db.session.query(SearchLog).count() == 2
     assert db.session.query(SearchLog).filter(SearchLog.clicked_key == f"question-{qid}").count() == 1
+
+
+def test_a_click_after_its_search_was_written_is_recorded_by_a_job(client, db, content):
+    _, html = page(client, q="replacement")     # inline jobs: the row is written at once
+    token = re.search(r"/search/click/([\w-]+)", html).group(1)
+    qid = content[1][0].id
+    client.get(f"/search/click/{token}?key=question-{qid}&rank=2")
+    row = db.session.query(SearchLog).filter(SearchLog.token == token).one()
+    assert (row.clicked_key, row.clicked_rank) == (f"question-{qid}", 2)
 
 
 def test_gaps_page_is_for_moderators(client, login, make_user, content):
