@@ -91,8 +91,8 @@ def test_whole_pages_are_fresh_per_viewer_and_revalidate_through_the_server(serv
                             "--password", PASSWORD, "--print-token").stdout.strip().splitlines()[-1]
     viewers = {"anonymous": browser(base, None), "customer": browser(base, make_user(served, "customer")),
                "asker": browser(base, asker), "member": browser(base, make_user(served, "staff", team))}
-    token = flask_cli(served.database_url, "qa", "create-user", f"answerer_{team}", "--role", "staff",
-                      "--print-token").stdout.strip().splitlines()[-1]
+    token = flask_cli(served.database_url, "qa", "create-user", f"answerer_{team}", "--role", "staff", "--team",
+                      team, "--print-token").stdout.strip().splitlines()[-1]
     word = f"zebra{uuid.uuid4().hex[:6]}"
     made = {}
     for visibility in ("public", "team"):
