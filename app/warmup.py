@@ -3,8 +3,9 @@ is no slower than three warm ones).
 
 What a first request used to pay for, and what is done here instead: compiling the templates,
 loading both languages' catalogs, opening the search engine and its tokenizers (the first search
-took 1.2 s), and the pages everyone opens first (the list, tags, experts, the knowledge base, in
-English and Chinese), which also leaves them in this process's page cache. Nothing is written:
+took 1.2 s), the pages everyone opens first (the list, tags, the knowledge base, in English and
+Chinese), which also leaves them in this process's page cache, and the expert directory with the
+expertise index behind it (see :func:`_experts`). Nothing is written:
 the pages warmed are anonymous and count nothing, and the search runs below the view, which is
 what logs searches. A failure only costs speed: it is logged, and the process serves anyway.
 
@@ -13,19 +14,20 @@ what logs searches. A failure only costs speed: it is logged, and the process se
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from flask import Flask
 
 log = logging.getLogger(__name__)
-PAGES = ("/", "/tags", "/experts", "/kb/")
+PAGES = ("/", "/tags", "/kb/")
 LANGUAGE_HEADERS = ("en", "zh-CN")
 
 
 def warm_up(app: Flask) -> float:
     """Do it; returns the seconds it took."""
     started = time.perf_counter()
-    for step in (_templates, _catalogs, _search, _pages):
+    for step in (_templates, _catalogs, _search, _pages, _experts):
         try:
             step(app)
         except Exception:  # noqa: BLE001 (a cold cache is slower, never broken)
@@ -64,8 +66,29 @@ def _search(app: Flask) -> None:
             db.session.remove()
 
 
-def _pages(app: Flask) -> None:
+def _pages(app: Flask, paths=PAGES) -> None:
     client = app.test_client()
-    for path in PAGES:
+    for path in paths:
         for language in LANGUAGE_HEADERS:
             client.get(path, headers={"Accept-Language": language})
+
+
+def _experts(app: Flask) -> None:
+    """The expert directory loads the expertise index: from its saved copy in a second or two,
+    here; without one (the first start after an import) from every answer, which takes minutes
+    on a big site, so in the background: the process serves meanwhile, and only expert pages
+    wait for it. ``flask experts snapshot`` makes the copy ahead of time."""
+    from app.experts.snapshot import path_for
+
+    with app.app_context():
+        path = path_for(app)
+    if path is not None and path.exists():
+        _pages(app, ("/experts",))
+        return
+
+    def load() -> None:
+        try:
+            _pages(app, ("/experts",))
+        except Exception:  # noqa: BLE001
+            log.warning("warm-up of the expert directory failed", exc_info=True)
+    threading.Thread(target=load, name="warm-up-experts", daemon=True).start()

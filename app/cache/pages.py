@@ -84,11 +84,6 @@ def remember(**meta) -> None:
         g.setdefault("page_cache_meta", {}).update(meta)
 
 
-def skip() -> None:
-    """Do not store this response (it shows something outside the key)."""
-    g.page_cache_skip = True
-
-
 def _marker(name: str) -> str:
     return _marker_for(current_app.config["SECRET_KEY"], name)
 
@@ -231,7 +226,7 @@ def _store(response: Response) -> Response:
     if "page_cache_card" in g:
         _remember_viewer(g.pop("page_cache_card"))
     state = g.pop("page_cache", None)
-    if state is None or g.get("page_cache_hit") or g.get("page_cache_skip"):
+    if state is None or g.get("page_cache_hit"):
         return response
     key, viewer, spec = state
     if response.status_code != 200 or response.mimetype != spec.mimetype or response.direct_passthrough:

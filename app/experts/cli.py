@@ -35,3 +35,27 @@ def route_pending_command(days: int) -> None:
         with unit_of_work(db.session, write=True):
             route_question(db.session, db.session.get(Question, question_id))
     click.echo(f"Routed {len(pending)} questions.")
+
+
+@experts_cli.command("snapshot")
+def snapshot_command() -> None:
+    """Load the expertise index from the database and save it (app/experts/snapshot.py), so that
+    the next web processes start with it instead of loading every answer (run after an import)."""
+    import time
+
+    from flask import current_app
+
+    from app.experts.index import ExpertiseIndex
+    from app.experts.snapshot import path_for
+
+    path = path_for(current_app)
+    if path is None:
+        raise click.ClickException("No snapshot for this database (in memory, or EXPERTS_SNAPSHOT=0).")
+    path.unlink(missing_ok=True)  # a full load: this command exists to make a fresh one
+    started = time.perf_counter()
+    index = ExpertiseIndex(snapshot=path)
+    index.sync(db.session, refresh_authority=False)
+    db.session.rollback()
+    size = path.stat().st_size / 1024 / 1024 if path.exists() else 0
+    click.echo(f"Expertise index at event {index.watermark} saved to {path} ({size:.1f} MiB) "
+               f"in {time.perf_counter() - started:.1f} s.")

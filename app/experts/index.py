@@ -18,10 +18,12 @@ deleted or restored, is reloaded (the ``retag`` event), which moves or removes i
 from __future__ import annotations
 
 import heapq
-from collections import OrderedDict
-from itertools import islice
+import logging
 import threading
 import time
+from collections import OrderedDict
+from itertools import islice
+from pathlib import Path
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -35,11 +37,14 @@ from app.experts.models import EventKind, ExpertiseEvent
 from app.experts.textsim import TextProfiles, tokenize
 from app.forum.models import Answer, Comment, Question
 
+log = logging.getLogger(__name__)
+
 # How much a question the person asked counts in their text profile next to an answer:
 # asking about something is weaker evidence than answering it, but it is the only text a
 # newcomer has.
 ASKED_WEIGHT = 0.3
 BATCH = 2000
+SNAPSHOT_EVERY = 5000  # events applied before the saved copy is written again
 VOLUME_HALF_LIFE_DAYS = 30.0
 
 
@@ -133,7 +138,8 @@ def question_text(question: Question) -> str:
 class ExpertiseIndex:
     """Graph + text profiles + last activity for one database. Thread-safe: one lock."""
 
-    def __init__(self, *, authority_max_age: float | None = 30.0, authority_max_changes: int | None = 200):
+    def __init__(self, *, authority_max_age: float | None = 30.0, authority_max_changes: int | None = 200,
+                 snapshot: Path | None = None):
         self.graph = ExpertiseGraph()
         self.profiles = TextProfiles()
         # Last sign of life per user, ordered oldest to newest seen, so "who was around lately"
@@ -148,6 +154,20 @@ class ExpertiseIndex:
         self.authority_max_changes = authority_max_changes
         self._changes = 0
         self._refreshed_at = float("-inf")
+        self.snapshot = snapshot  # a saved copy (app.experts.snapshot): read instead of loading
+        self._since_snapshot = 0  # events applied since it was written
+
+    def __getstate__(self) -> dict:
+        """What app.experts.snapshot saves: everything but the lock and the file's own name."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("lock", "snapshot")}
+        state["_refreshed_at"] = float("-inf")  # monotonic clocks do not survive a restart
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        snapshot = self.__dict__.get("snapshot")
+        self.__dict__.update(state)
+        self.lock = self.__dict__.get("lock") or threading.RLock()
+        self.snapshot = snapshot
 
     # --- keeping up -------------------------------------------------------------------
     def sync(self, session: Session, *, refresh_authority: bool = True) -> None:
@@ -158,6 +178,8 @@ class ExpertiseIndex:
                 self._load(session)
             else:
                 self._catch_up(session)
+                if self.snapshot is not None and self._since_snapshot >= SNAPSHOT_EVERY:
+                    self._write_snapshot(session)  # a restart then catches up on fewer events
             if refresh_authority:
                 self._maybe_refresh_authority()
 
@@ -180,9 +202,34 @@ class ExpertiseIndex:
         # A plain read transaction: the caller may hold SQLite's write lock (BEGIN IMMEDIATE)
         # and its process's write gate, which a second writer in this thread would wait on forever.
         with intent(False), Session(outer.get_bind()) as session:
+            if self.snapshot is not None and self._read_snapshot(session):
+                return
             self._load_from(session)
-        self._sort_activity()
+            self._sort_activity()
+            self.loaded = True
+            if self.snapshot is not None:
+                self._write_snapshot(session)
+
+    def _read_snapshot(self, session: Session) -> bool:
+        from app.experts import snapshot
+
+        started = time.perf_counter()
+        if not snapshot.load(self, session, self.snapshot):
+            return False
         self.loaded = True
+        log.info("expertise index read from %s in %.2f s (at event %d)", self.snapshot,
+                 time.perf_counter() - started, self.watermark)
+        self._catch_up(session)
+        return True
+
+    def _write_snapshot(self, session: Session) -> None:
+        from app.experts import snapshot
+
+        self._since_snapshot = 0  # a failed write is not retried at every request either
+        try:
+            snapshot.save(self, session, self.snapshot)
+        except Exception:  # noqa: BLE001 (without a file the next process loads from the database)
+            log.warning("expertise snapshot not written to %s", self.snapshot, exc_info=True)
 
     def _load_from(self, session: Session) -> None:
         # The watermark first: an event committed while loading is applied again by the next
@@ -235,6 +282,7 @@ class ExpertiseIndex:
             for event in events:
                 self._apply(session, event)
                 self.watermark = event.id
+            self._since_snapshot += len(events)
 
     def _apply(self, session: Session, event: ExpertiseEvent) -> None:
         kind = event.kind
@@ -334,5 +382,10 @@ def index_for(app) -> ExpertiseIndex:
     """The process's index for this app (each app has its own database, so its own index)."""
     index = app.extensions.get("experts_index")
     if index is None:
-        index = app.extensions["experts_index"] = ExpertiseIndex(**app.config.get("EXPERTS_INDEX_OPTIONS", {}))
+        from app.experts.snapshot import path_for
+
+        with app.app_context():
+            path = path_for(app)
+        index = app.extensions["experts_index"] = ExpertiseIndex(
+            **{"snapshot": path, **app.config.get("EXPERTS_INDEX_OPTIONS", {})})
     return index

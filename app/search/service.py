@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Team, User
@@ -285,6 +285,17 @@ def log_search(session: Session, entry: dict) -> SearchLog:
     session.add(row)
     session.flush()
     return row
+
+
+def log_searches(session: Session, entries: list[dict]) -> None:
+    """Write many searches' log rows (:func:`log_entry`, times as ISO text) in one statement:
+    a second of searches under load is thousands of rows."""
+    rows = [{"clicked_key": None, "clicked_rank": None, **entry,
+             "created_at": datetime.fromisoformat(entry["created_at"]),
+             "clicked_at": datetime.fromisoformat(entry["clicked_at"]) if entry.get("clicked_at") else None}
+            for entry in entries]
+    if rows:
+        session.execute(insert(SearchLog), rows)
 
 
 def log_search_job(session: Session, entry: dict) -> None:

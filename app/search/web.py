@@ -83,8 +83,7 @@ def flush_search_logs_job(session) -> None:
         rows = list(_pending)
         _pending.clear()
         _scheduled = False
-    for row in rows:
-        service.log_search(session, row)
+    service.log_searches(session, rows)
 
 
 def click_later(token: str, key: str, rank: int | None) -> None:

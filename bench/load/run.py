@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
-from bench.load.data import OUT, ROOT, Databases, build_beer, build_generated, ensure_bench_user, log  # noqa: E402
+from bench.load.data import (OUT, ROOT, Databases, build_beer, build_generated, ensure_bench_user, flask,  # noqa: E402
+                             log)
 from bench.load.servers import Gunicorn, fetch, login, pages  # noqa: E402
 from bench.load.tools import ensure_wrk, run_locust, run_wrk  # noqa: E402
 
@@ -115,6 +116,9 @@ def run_size(db_kind: str, dbs: Databases, size: str, measure: Measure, args) ->
     info = build_beer(dbs) if size == "beer" else build_generated(dbs, int(size))
     url = info.pop("url")
     ensure_bench_user(url)
+    # As a deployment does after an import: the expertise index saved, so that the servers below
+    # start with it (app/experts/snapshot.py) instead of loading every answer in each worker.
+    log("  " + flask(url, "experts", "snapshot").stdout.strip().splitlines()[-1])
     label = re.sub(r"\W+", "-", f"{db_kind}-{info['label']}").strip("-")
     context = {"db": db_kind, "size": info["label"], "questions": info.get("questions"), "reference_rps": {}}
     bare = Gunicorn(BARE_APP, url, args.workers, f"{label}-bare", args.worker_class)

@@ -1,0 +1,32 @@
+"""Warming a web process up before its first request (app/warmup.py, issue 12): it leaves the
+busiest pages in the page cache and writes nothing."""
+from __future__ import annotations
+
+from factories import ask
+from sqlalchemy import event, func, select
+
+from app.cache import cache_of
+from app.extensions import db
+from app.search.models import SearchLog
+from app.warmup import warm_up
+
+
+def test_warm_up_fills_the_page_cache_and_writes_nothing(app, make_user):
+    ask(make_user("staff"), title="Card replacement fee for a damaged card")
+    version = cache_of(app).versions.read()
+    writes = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        warm_up(app)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert writes == [] and cache_of(app).versions.read() == version
+    assert db.session.scalar(select(func.count()).select_from(SearchLog)) == 0
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    response = app.test_client().get("/", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 200 and statements == []  # straight from the page cache
