@@ -3,9 +3,9 @@ is no slower than three warm ones).
 
 What a first request used to pay for, and what is done here instead: compiling the templates,
 loading both languages' catalogs, opening the search engine and its tokenizers (the first search
-took 1.2 s), the pages everyone opens first (the list, tags, the knowledge base, in English and
-Chinese), which also leaves them in this process's page cache, and the expert directory with the
-expertise index behind it (see :func:`_experts`). Nothing is written:
+took 1.2 s), the pages everyone opens first (the list, tags, the knowledge base, the API's list,
+in English and Chinese), which also leaves them in this process's page cache, one question page
+and one user page, and the expert directory with the expertise index behind it. Nothing is written:
 the pages warmed are anonymous and count nothing, and the search runs below the view, which is
 what logs searches. A failure only costs speed: it is logged, and the process serves anyway.
 
@@ -14,20 +14,21 @@ what logs searches. A failure only costs speed: it is logged, and the process se
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
 from flask import Flask
 
 log = logging.getLogger(__name__)
-PAGES = ("/", "/tags", "/kb/")
+PAGES = ("/", "/tags", "/kb/", "/api/v1/questions")
 LANGUAGE_HEADERS = ("en", "zh-CN")
 
 
 def warm_up(app: Flask) -> float:
     """Do it; returns the seconds it took."""
     started = time.perf_counter()
-    for step in (_templates, _catalogs, _search, _pages, _experts):
+    for step in (_templates, _catalogs, _search, _pages, _first_of_a_kind, _experts):
         try:
             step(app)
         except Exception:  # noqa: BLE001 (a cold cache is slower, never broken)
@@ -71,6 +72,20 @@ def _pages(app: Flask, paths=PAGES) -> None:
     for path in paths:
         for language in LANGUAGE_HEADERS:
             client.get(path, headers={"Accept-Language": language})
+
+
+def _first_of_a_kind(app: Flask) -> None:
+    """A question page and a user page (the newest on the list): what every question and user
+    page runs for the first time in a process (statement compilation, Markdown, the panels).
+    HEAD requests: they render the whole page but count no view (and the page cache keeps
+    only what GET requests rendered)."""
+    client = app.test_client()
+    html = client.get("/").get_data(as_text=True)
+    for pattern in (r'href="(/questions/\d+/[^"?#]*)"', r'href="(/users/\d+)"'):
+        found = re.search(pattern, html)
+        if found:
+            for language in LANGUAGE_HEADERS:
+                client.head(found.group(1), headers={"Accept-Language": language})
 
 
 def _experts(app: Flask) -> None:

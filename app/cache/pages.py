@@ -229,8 +229,9 @@ def _store(response: Response) -> Response:
     if state is None or g.get("page_cache_hit"):
         return response
     key, viewer, spec = state
-    if response.status_code != 200 or response.mimetype != spec.mimetype or response.direct_passthrough:
-        return response
+    if request.method != "GET" or response.status_code != 200 or response.mimetype != spec.mimetype \
+            or response.direct_passthrough:
+        return response  # HEAD is answered from what a GET stored, never stored (pages differ)
     checked = _checked()
     if (checked[0] if checked else "anon") != viewer:
         return response  # the login was refused or changed while the view ran

@@ -174,3 +174,16 @@ def test_bearer_tokens_and_json_never_use_the_page_cache(client, people, token_f
     with Statements() as seen:
         client.get("/", headers=token_for(people["staff"]))
     assert seen.count > 0
+
+
+def test_head_requests_are_answered_but_never_stored(client, people):
+    question = ask(people["staff"], title="Joint account closing form")
+    path = f"/questions/{question.id}/{question.slug}"
+    assert client.head(path).status_code == 200
+    with Statements() as after_head:
+        html = client.get(path).get_data(as_text=True)
+    assert after_head.count > 0  # rendered: the HEAD left nothing in the cache
+    assert f'name="next" value="{path}"' in html  # the language form returns here, not to the list
+    with Statements() as hit:
+        assert client.head(path).status_code == 200
+    assert hit.count == 0  # HEAD is answered from what the GET stored
