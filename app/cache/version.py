@@ -95,20 +95,29 @@ class RedisVersion:
 
 class SequenceVersion:
     """A PostgreSQL sequence (migration 0012): ``nextval`` is not transactional and takes no row
-    lock, so concurrent writers never wait on each other for it."""
+    lock, so concurrent writers never wait on each other for it.
+
+    Read on a pooled connection in autocommit mode (psycopg switches it on the client): one round
+    trip, and a page answered from the cache opens no transaction (through the request's session
+    the read took four: SAVEPOINT, SELECT, RELEASE, and the ROLLBACK at the end of the request).
+    It is read before the view's first query, so a page's data is never older than the version
+    it is stored under."""
 
     def __init__(self, engine):
         self.engine = engine
 
     def read(self, session=None) -> int | None:
-        """Through the request's session when given (one more statement on its connection)."""
         from sqlalchemy import text
         query = text("SELECT last_value FROM content_version")
+        if session is not None and hasattr(session, "registry"):
+            session = session()  # the request's Session behind Flask-SQLAlchemy's scoped_session
         try:
-            if session is not None:
+            if session is not None and session.in_transaction():
+                # Already holding a connection: never wait for a second one (a full pool of
+                # requests each waiting for another connection would never move again).
                 with session.begin_nested():  # a failure must not abort the request's transaction
                     return session.scalar(query)
-            with self.engine.connect() as conn:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 return conn.scalar(query)
         except Exception:  # noqa: BLE001 (no version, no cache)
             log.warning("content version unreadable", exc_info=True)
