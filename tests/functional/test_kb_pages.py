@@ -207,3 +207,17 @@ def test_article_page_and_home_query_counts_are_pinned(client, kb):
     for n in range(10):
         publish_article(kb, f"More articles on the home page {n}")
     assert [home_few, _count(client, "/kb/")] == [HOME_QUERIES] * 2
+
+
+def test_a_cached_article_shows_each_anonymous_reader_their_own_vote(app, kb):
+    """The article page is cached per anonymous reader (their cookie id is part of the key,
+    app.cache.pages): one reader's "you said this helped" is never shown to another."""
+    article = publish_article(kb, "Cached per reader")
+    voter, other = app.test_client(), app.test_client()
+    for reader in (voter, other):
+        for _ in range(3):
+            assert "You said this helped." not in text(reader.get(_url(article), follow_redirects=True))
+    assert voter.post(f"/kb/articles/{article.id}/feedback", data={"helpful": "yes"}).status_code == 303
+    for _ in range(3):
+        assert "You said this helped." in text(voter.get(_url(article), follow_redirects=True))
+        assert "You said this helped." not in text(other.get(_url(article), follow_redirects=True))
