@@ -138,7 +138,7 @@ def _viewer() -> tuple[str, str | None] | None:
     parsed = parse_identity(identity)
     if parsed is None or not issued_is_fresh(parsed[2]):
         return None
-    viewer = f"u{parsed[0]}:{parsed[1]}"
+    viewer = _login_key(parsed[0], parsed[1])
     card = cache_of().store.get(_card_key(viewer))
     if card is None:
         g.page_cache_card = viewer  # the view checks the login; _store remembers the result
@@ -157,7 +157,11 @@ def _checked() -> tuple[str, str] | None:
     (plain values it noted: after the commit the user object is expired, and reading it again
     would cost a query)."""
     checked = g.get("login_checked")
-    return (f"u{checked[0]}:{checked[1]}", checked[2]) if checked else None
+    return (_login_key(checked[0], checked[1]), checked[2]) if checked else None
+
+
+def _login_key(user_id: int, session_version: int) -> str:
+    return f"u{user_id}:{session_version}"
 
 
 # --- the hooks ------------------------------------------------------------------------------

@@ -143,10 +143,15 @@ _QUEUE_KEY = "after_commit_queue"
 _READY_KEY = "after_commit_ready"
 
 
-def after_commit(session: Session, fn: Callable, *args, first: bool = False, **kwargs) -> None:
+def after_commit(session: Session | None, fn: Callable, *args, first: bool = False, **kwargs) -> None:
     """Run ``fn(*args, **kwargs)`` after ``session`` commits; dropped on rollback. ``fn`` may
     read through ``session`` (in a new, reading transaction). ``first``: before the tasks
-    queued so far (the page cache's version moves before anyone is told of the change)."""
+    queued so far (the page cache's version moves before anyone is told of the change).
+    ``session`` None: there is no transaction to wait for (a page answered from the page
+    cache), so ``fn`` runs now."""
+    if session is None:
+        fn(*args, **kwargs)
+        return
     queue = session.info.setdefault(_QUEUE_KEY, [])
     if first:
         queue.insert(0, (fn, args, kwargs))

@@ -32,10 +32,7 @@ def count(session: Session | None, question_id: int) -> None:
         _scheduled = True
     from app.jobs import enqueue
 
-    if session is None:
-        enqueue(flush_job, delay=FLUSH_DELAY_S, local=True)
-    else:
-        after_commit(session, enqueue, flush_job, delay=FLUSH_DELAY_S, local=True)
+    after_commit(session, enqueue, flush_job, delay=FLUSH_DELAY_S, local=True)
 
 
 def flush_job(session: Session) -> None:

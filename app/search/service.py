@@ -277,14 +277,9 @@ def log_entry(page: SearchPage, *, user: User | None, source: str = "web", token
             "created_at": utcnow().isoformat()}
 
 
-def log_search(session: Session, entry: dict) -> SearchLog:
-    """Write a search's log row (:func:`log_entry`, times as ISO text); flushes."""
-    clicked = entry.get("clicked_at")
-    row = SearchLog(**{**entry, "created_at": datetime.fromisoformat(entry["created_at"]),
-                       **({"clicked_at": datetime.fromisoformat(clicked)} if clicked else {})})
-    session.add(row)
-    session.flush()
-    return row
+def log_search(session: Session, entry: dict) -> None:
+    """Write one search's log row (:func:`log_entry`)."""
+    log_searches(session, [entry])
 
 
 def log_searches(session: Session, entries: list[dict]) -> None:

@@ -36,10 +36,7 @@ def count_view(session: Session | None, article_id: int) -> None:
         _scheduled = True
     from app.jobs import enqueue
 
-    if session is None:
-        enqueue(flush_views_job, delay=FLUSH_DELAY_S, local=True)
-    else:
-        after_commit(session, enqueue, flush_views_job, delay=FLUSH_DELAY_S, local=True)
+    after_commit(session, enqueue, flush_views_job, delay=FLUSH_DELAY_S, local=True)
 
 
 # Views are not content: counting them does not move the page cache's version (app.cache), or
