@@ -1,6 +1,7 @@
-"""The page cache on PostgreSQL (issue 12): the content version is a sequence, read on a pooled
-autocommit connection before the view (or through the request's own transaction when it holds
-one); a repeat look runs one statement, a write shows on the next request."""
+"""The page cache on PostgreSQL (issue 12): the content version is a sequence, read before the view
+on a connection of the process's own in autocommit (never a pool connection, never the request's
+transaction); a repeat look runs no statement through the engine, a write shows on the next
+request."""
 from __future__ import annotations
 
 import pytest
@@ -14,16 +15,33 @@ from app.extensions import db
 pytestmark = pytest.mark.postgres
 
 
-def test_the_sequence_is_read_with_or_without_the_requests_transaction(app, make_user):
+def test_the_sequence_is_read_on_its_own_connection_even_inside_a_transaction(app, make_user):
     versions = cache_of(app).versions
     assert isinstance(versions, SequenceVersion)
     outside = versions.read(db.session)
     assert isinstance(outside, int)
-    ask(make_user("staff"))  # a commit: the version moves
-    db.session.execute(db.text("SELECT 1"))  # a transaction is open: read through it
+    db.session.execute(db.text("SELECT 1"))  # the request holds a pool connection and a transaction
+    checked_out = db.engine.pool.checkedout()
+    with app.app_context():  # another unit of work commits meanwhile
+        ask(make_user("staff"))
     inside = versions.read(db.session)
-    assert inside > outside
+    assert inside > outside  # seen at once: not the snapshot of an open transaction
+    assert db.engine.pool.checkedout() == checked_out  # and no second pool connection taken
     db.session.rollback()
+
+
+def test_a_lost_connection_is_replaced_without_a_miss(app):
+    versions = cache_of(app).versions
+    before = versions.read()
+    with db.engine.connect() as conn:  # the server ends the version connection (restart, idle timeout)
+        conn.execute(db.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND query LIKE '%content_version%'"))
+    versions.bump()
+    assert versions.read() > before
+    db.engine.dispose()  # closes it with the pool
+    assert versions.read() > before  # and it opens again when asked
 
 
 def test_a_repeat_look_is_one_statement_and_a_write_shows_at_once(app, client, make_user):
@@ -39,7 +57,7 @@ def test_a_repeat_look_is_one_statement_and_a_write_shows_at_once(app, client, m
         again = client.get("/").get_data(as_text=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    assert [s.split()[0] for s in statements] == ["SELECT"] and "content_version" in statements[0]
+    assert statements == []  # the version is read on its own connection, outside the engine
     assert "Overdraft fee refund rules" in again
     ask(asker, title="Overdraft fee refund for students")
     assert "for students" in client.get("/").get_data(as_text=True)
