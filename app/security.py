@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unstorable_text)
     app.register_error_handler(DataError, _out_of_range)
     app.register_error_handler(OverflowError, _out_of_range)
-    headers = security_headers(app)
+    headers = [(name.lower(), name, value) for name, value in security_headers(app).items()]
     app.after_request(lambda response: _add_headers(response, headers))
 
 
@@ -82,10 +82,12 @@ def find_unstorable_text() -> tuple[str, bool] | None:
     """``(field, is_nul)`` for the first bad text in the current request, or None."""
     if "\x00" in request.path:
         return "path", True
-    for source in (request.args, request.form if request.mimetype in _FORM_TYPES else None):
-        for key, value in (source.items(multi=True) if source is not None else ()):
-            if "\x00" in key or "\x00" in value:
-                return _printable(key), True
+    if request.method in ("GET", "HEAD") and not request.content_length:
+        # No body to look at (most requests: the mimetype and JSON checks below cost more).
+        return _nul_in(request.args)
+    found = _nul_in(request.args) or (_nul_in(request.form) if request.mimetype in _FORM_TYPES else None)
+    if found is not None:
+        return found
     if request.is_json:
         # Malformed JSON is left to the view, which explains what is wrong with it.
         try:
@@ -93,6 +95,13 @@ def find_unstorable_text() -> tuple[str, bool] | None:
         except RecursionError:
             return None
         return _find_in_json(data)
+    return None
+
+
+def _nul_in(fields) -> tuple[str, bool] | None:
+    for key, value in fields.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            return _printable(key), True
     return None
 
 
@@ -175,9 +184,11 @@ def security_headers(app: Flask) -> dict[str, str]:
     return headers
 
 
-def _add_headers(response, headers: dict[str, str]):
-    for name, value in headers.items():
-        response.headers.setdefault(name, value)
+def _add_headers(response, headers: list[tuple[str, str, str]]):
+    # One pass over the response's headers instead of a setdefault (a scan) per header: this
+    # runs on every response, cached pages included (74 us of a 0.5 ms cached page before).
+    present = {name.lower() for name in response.headers.keys()}
+    response.headers.extend([(name, value) for lower, name, value in headers if lower not in present])
     return response
 
 
