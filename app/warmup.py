@@ -76,7 +76,9 @@ def _search(app: Flask) -> None:
 
 
 def _pages(app: Flask, paths=PAGES) -> str:
-    """GET each page in each language; returns the last list page's HTML."""
+    """GET each page in each language; returns the last list page's HTML. Cached pages are keyed
+    by the Host header: the test client sends PUBLIC_URL's host (Flask's SERVER_NAME), the one
+    visitors use; without PUBLIC_URL only the code paths are warmed for them."""
     client, listed = app.test_client(), ""
     for path in paths:
         for language in LANGUAGE_HEADERS:

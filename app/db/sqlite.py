@@ -36,6 +36,24 @@ _begin_observers: list[Callable[[str], None]] = []
 _gates_lock = threading.Lock()
 
 
+def use_wal(execute: Callable[[str], sqlite3.Cursor], wait_s: float = BUSY_TIMEOUT_S) -> None:
+    """Put a file database in WAL mode (it stays so, in the file), through ``execute`` (a
+    connection's or a cursor's). Switching needs the file to itself for a moment, and two
+    processes opening a new database together (gunicorn's workers at start-up) saw "database is
+    locked" at once, without SQLite's busy wait: so the mode is asked first (nothing to switch
+    once any connection did) and a locked attempt is tried again until ``wait_s`` passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if str(execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _gate_for(path: str) -> threading.Lock:
     with _gates_lock:
         # threading.Lock is gevent's lock once gevent has patched the process (before the app
@@ -133,7 +151,7 @@ def configure(engine: Engine, wants_write) -> None:
         gated = isinstance(dbapi_conn, GatedConnection)
         cur.execute(f"PRAGMA busy_timeout={BUSY_STEP_MS if gated else BUSY_TIMEOUT_S * 1000}")
         if _file_path(engine.url) is not None:
-            cur.execute("PRAGMA journal_mode=WAL")
+            use_wal(cur.execute)
             cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 

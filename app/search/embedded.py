@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from app.db.sqlite import use_wal
 from app.search import embedded_rank as rank
 from app.search import spell
 from app.text import index_text, is_spellable
@@ -63,7 +64,7 @@ class EmbeddedBackend:
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
+            use_wal(conn.execute)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA cache_size=-32000")  # 32 MB: the ranking tables stay in memory
             self._local.conn = conn

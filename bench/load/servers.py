@@ -31,7 +31,9 @@ class Gunicorn:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "FORUM_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-               "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": "0", **(extra_env or {})}
+               "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": "0",
+               # As in production: the public origin is configured (the warm-up caches pages under it).
+               "PUBLIC_URL": self.base, **(extra_env or {})}
         env.pop("REDIS_URL", None)
         self.log_path = OUT / f"gunicorn-{name}.log"
         self._log = open(self.log_path, "w")

@@ -30,3 +30,23 @@ def test_warm_up_fills_the_page_cache_and_writes_nothing(app, make_user):
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     response = app.test_client().get("/", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 200 and statements == []  # straight from the page cache
+
+
+def test_under_a_public_url_the_warmed_pages_are_those_its_visitors_get(tmp_path):
+    from app import create_app
+    from config import TestingConfig
+
+    public = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'public.db'}",
+                        PUBLIC_URL="https://qa.example.com")
+    with public.app_context():
+        db.create_all()
+        try:
+            warm_up(public)
+            statements = []
+            event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+            client = public.test_client()
+            response = client.get("/tags", headers={"Host": "qa.example.com"})
+            assert response.status_code == 200 and statements == []  # the Host visitors send
+        finally:
+            db.session.remove()
+            db.engine.dispose()
