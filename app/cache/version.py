@@ -133,19 +133,23 @@ class SequenceVersion:
 
     def _run(self, sql: str) -> int:
         with self._lock:
-            for attempt in (1, 2):
-                try:
-                    cursor = self._connection().cursor()
-                    try:
-                        cursor.execute(sql)
-                        return int(cursor.fetchone()[0])
-                    finally:
-                        cursor.close()
-                except Exception:
-                    self._drop()
-                    if attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
+            try:
+                return self._execute(sql)
+            except Exception:  # noqa: BLE001 (a lost connection: server restart, idle timeout)
+                self._drop()
+            try:
+                return self._execute(sql)  # on a new connection
+            except Exception:
+                self._drop()
+                raise
+
+    def _execute(self, sql: str) -> int:
+        cursor = self._connection().cursor()
+        try:
+            cursor.execute(sql)
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with self._lock:
