@@ -82,12 +82,13 @@ def find_unstorable_text() -> tuple[str, bool] | None:
     """``(field, is_nul)`` for the first bad text in the current request, or None."""
     if "\x00" in request.path:
         return "path", True
-    if request.method in ("GET", "HEAD") and not request.content_length:
-        # No body to look at (most requests: the mimetype and JSON checks below cost more).
-        return _nul_in(request.args)
-    found = _nul_in(request.args) or (_nul_in(request.form) if request.mimetype in _FORM_TYPES else None)
-    if found is not None:
-        return found
+    found = _nul_in(request.args)
+    if found is not None or (request.method in ("GET", "HEAD") and not request.content_length):
+        return found  # no body to look at (most requests: the checks below cost more)
+    if request.mimetype in _FORM_TYPES:
+        found = _nul_in(request.form)
+        if found is not None:
+            return found
     if request.is_json:
         # Malformed JSON is left to the view, which explains what is wrong with it.
         try:

@@ -52,8 +52,7 @@ class FragmentCache:
     def version(self) -> int | None:
         """The content version, read once per request (or unit of work)."""
         if "content_version" not in g:
-            from app.extensions import db
-            g.content_version = self.versions.read(db.session) if self.enabled else None
+            g.content_version = self.versions.read() if self.enabled else None
         return g.content_version
 
     def bump(self) -> None:

@@ -38,7 +38,7 @@ class CounterVersion:
         self._value = 0
         self._lock = threading.Lock()
 
-    def read(self, session=None) -> int | None:
+    def read(self) -> int | None:
         return self._value
 
     def bump(self) -> None:
@@ -52,7 +52,7 @@ class FileVersion:
     def __init__(self, path: Path):
         self.path = path  # created on first use: the factory does no I/O
 
-    def read(self, session=None) -> int | None:
+    def read(self) -> int | None:
         try:
             return os.stat(self.path).st_mtime_ns
         except FileNotFoundError:
@@ -82,7 +82,7 @@ class RedisVersion:
 
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
-    def read(self, session=None) -> int | None:
+    def read(self) -> int | None:
         try:
             value = self._redis.get(self.KEY)
         except Exception:  # noqa: BLE001 (Redis down: no version, no cache)
@@ -163,7 +163,7 @@ class SequenceVersion:
             except Exception:  # noqa: BLE001 (already broken)
                 pass
 
-    def read(self, session=None) -> int | None:
+    def read(self) -> int | None:
         try:
             return self._run(self._QUERY)
         except Exception:  # noqa: BLE001 (no version, no cache)

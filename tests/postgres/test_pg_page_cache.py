@@ -18,13 +18,13 @@ pytestmark = pytest.mark.postgres
 def test_the_sequence_is_read_on_its_own_connection_even_inside_a_transaction(app, make_user):
     versions = cache_of(app).versions
     assert isinstance(versions, SequenceVersion)
-    outside = versions.read(db.session)
+    outside = versions.read()
     assert isinstance(outside, int)
     db.session.execute(db.text("SELECT 1"))  # the request holds a pool connection and a transaction
     checked_out = db.engine.pool.checkedout()
     with app.app_context():  # another unit of work commits meanwhile
         ask(make_user("staff"))
-    inside = versions.read(db.session)
+    inside = versions.read()
     assert inside > outside  # seen at once: not the snapshot of an open transaction
     assert db.engine.pool.checkedout() == checked_out  # and no second pool connection taken
     db.session.rollback()
