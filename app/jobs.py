@@ -245,6 +245,25 @@ def _periodic_loop(app: Flask, connection, stop: threading.Event, tick: float = 
         stop.wait(tick)
 
 
+def make_worker(app: Flask, queue):
+    """The RQ worker for ``queue``, on a Redis connection of its own.
+
+    SimpleWorker runs each job in this process (no fork per job): the app, its connection pool
+    and the experts' in-memory index stay warm between jobs. An idle worker waits for the next
+    job in one blocking pop of up to its dequeue timeout (its TTL less 15 s); on the queue's
+    connection (socket timeout 10 s, right for the web processes' quick calls) that wait timed
+    out after 10 s, RQ took it for a lost Redis and quit, and an idle worker (and with it
+    deploy/serve.py) stopped. The worker's connection outwaits the pop; a dead Redis still
+    shows within the health-check interval."""
+    from redis import Redis
+    from rq import SimpleWorker
+    from rq.defaults import DEFAULT_WORKER_TTL
+
+    connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=5,
+                                socket_timeout=DEFAULT_WORKER_TTL + 30, health_check_interval=30)
+    return SimpleWorker([queue], connection=connection, worker_ttl=DEFAULT_WORKER_TTL)
+
+
 # --- commands -------------------------------------------------------------------------------
 
 jobs_cli = AppGroup("jobs", help="Background jobs (the durable Redis queue).")
@@ -258,8 +277,6 @@ def worker_command(burst: bool, no_periodic: bool) -> None:
 
     Needs REDIS_URL. Several workers may run; each periodic job still fires once per interval."""
     global _worker_app
-    from rq import SimpleWorker
-
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run inside the web process "
@@ -272,9 +289,7 @@ def worker_command(burst: bool, no_periodic: bool) -> None:
                          daemon=True).start()
     click.echo(f"jobs worker on {queue.name!r} at {app.config['REDIS_URL']} "
                f"({'burst' if burst else 'periodic: ' + ', '.join(p.name for p in periodic_jobs())})")
-    # SimpleWorker runs each job in this process (no fork per job): the app, its connection pool
-    # and the experts' in-memory index stay warm between jobs.
-    worker = SimpleWorker([queue], connection=queue.connection)
+    worker = make_worker(app, queue)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:

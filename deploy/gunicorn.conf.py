@@ -31,7 +31,10 @@ bind = [os.environ.get("QAFORUM_BIND", "127.0.0.1:8000")]
 # The worker heartbeat: with gevent a slow request does not stop it, only a blocked hub does.
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+# Longer than nginx's upstream keepalive_timeout (60 s, deploy/nginx.conf.template): nginx must
+# drop an idle connection before gunicorn does, or a request sent as gunicorn closes it is lost
+# (502). An idle keep-alive connection is a parked greenlet.
+keepalive = 75
 accesslog = os.environ.get("QAFORUM_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("QAFORUM_LOG_LEVEL", "info")

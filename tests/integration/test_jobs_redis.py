@@ -107,3 +107,40 @@ def test_delayed_jobs_are_scheduled_in_redis(queued_app):
     jobs.enqueue(jobs.run_queued, delay=60)  # any importable function: it must not run now
     queue = jobs.queue_for(queued_app)
     assert ScheduledJobRegistry(queue=queue).count == 1 and queue.count == 0
+
+
+def test_the_worker_command_waits_idle_past_its_socket_timeouts_and_then_runs_a_job(queued_app, tmp_path):
+    """`flask jobs worker` (periodic jobs on), idle after a job for longer than the queue connection's socket timeout
+    (10 s), is still running and runs the next job. It used to take its own idle wait for a lost
+    Redis and quit 10 s after its last job (the periodic thread had opened the shared connection
+    with the web timeout before RQ raised it), and deploy/serve.py stopped everything with it."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": queued_app.config["SQLALCHEMY_DATABASE_URI"],
+           "REDIS_URL": queued_app.config["REDIS_URL"], "JOBS_MODE": "redis", "SECRET_KEY": "worker-test",
+           "WARM_UP": "0"}
+    log = tmp_path / "worker.log"
+
+    def run_one_job() -> None:
+        job = jobs._enqueue_durable(queued_app, "app.points.fraud:scan_job", (), 0)
+        deadline = time.monotonic() + 30
+        while job.get_status(refresh=True) not in ("finished", "failed") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert job.get_status(refresh=True) == "finished", log.read_text()
+
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "jobs", "worker"],
+                                cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        run_one_job()
+        time.sleep(13)
+        assert proc.poll() is None, log.read_text()
+        run_one_job()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
