@@ -91,6 +91,11 @@ class Config:
     # safety net (and bounds relative times such as "3 minutes ago"), the content version keeps them fresh.
     CACHE_ENABLED = _env("CACHE_ENABLED", "1") == "1"
     CACHE_TTL = float(_env("CACHE_TTL", "300"))
+    # Without Redis, the cache every process on the host shares and a restarted one keeps
+    # (app/cache/disk.py): "auto" puts the file beside the SQLite database (or in instance/ for
+    # PostgreSQL), a path puts it there, "off" keeps each process's cache to itself.
+    CACHE_FILE = _env("CACHE_FILE", "auto")
+    CACHE_FILE_MAX_MB = int(_env("CACHE_FILE_MAX_MB", "256"))
     # Background work (routing, indexing, escalation, digests): "thread" runs it on a small
     # in-process pool after commit; "inline" runs it at once (tests, replay, CLI); "redis" puts it on
     # the durable queue (see JOBS_QUEUE below), the default when REDIS_URL is set.
@@ -178,6 +183,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing for the suite only
     JOBS_MODE = "inline"
     SCHEDULER_ENABLED = False
+    CACHE_FILE = "off"  # each test app its own cache; tests/integration/test_disk_cache.py turns it on
     NOTIFICATIONS_TIMEZONE = "UTC"
     LIVE_UPDATES = True
 

@@ -11,14 +11,17 @@ A page caches the parts of itself that are the same for everyone in a *viewer cl
   a fragment is never served once what it shows has changed.
 
 Per-viewer parts (their votes, their controls, the header) are rendered per request around it.
-Entries live in this process's memory, or in Redis when ``REDIS_URL`` is set (``app.cache.store``);
+Entries live in Redis when ``REDIS_URL`` is set (``app.cache.store``), otherwise in this process's
+memory in front of a file every process on the host shares (``app.cache.disk``, ``CACHE_FILE``);
 ``CACHE_ENABLED=False`` turns it all off (every fragment rendered).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context
 from flask_babel import get_locale
@@ -26,6 +29,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.cache.disk import DiskStore, TieredStore, database_identity
 from app.cache.store import MemoryStore, RedisStore
 from app.cache.version import version_store
 
@@ -44,9 +48,8 @@ class FragmentCache:
         config = app.config
         self.enabled = config.get("CACHE_ENABLED", True)
         self.ttl = float(config.get("CACHE_TTL", 300))
-        self.store = RedisStore(config["REDIS_URL"]) if config.get("REDIS_URL") else \
-            MemoryStore(int(config.get("CACHE_MAX_CHARS", 64 * 1024 * 1024)))
         with app.app_context():
+            self.store = _store_for(app, db.engine)
             self.versions = version_store(config, db.engine)
 
     def version(self) -> int | None:
@@ -58,6 +61,35 @@ class FragmentCache:
     def bump(self) -> None:
         self.versions.bump()
         g.pop("content_version", None)
+
+
+def _store_for(app: Flask, engine):
+    """Redis when configured (every host); otherwise this process's memory, in front of a file
+    every process on this host shares (``CACHE_FILE``), unless that is off or there is nowhere
+    sensible to put it (an in-memory database: a test)."""
+    config = app.config
+    if config.get("REDIS_URL"):
+        return RedisStore(config["REDIS_URL"])
+    memory = MemoryStore(int(config.get("CACHE_MAX_CHARS", 64 * 1024 * 1024)))
+    path = disk_cache_path(config.get("CACHE_FILE", "auto"), engine, app.instance_path)
+    if path is None:
+        return memory
+    far = DiskStore(path, functools.partial(database_identity, engine),
+                    int(config.get("CACHE_FILE_MAX_MB", 256)) * 1024 * 1024)
+    return TieredStore(memory, far)
+
+
+def disk_cache_path(setting: str | None, engine, instance_path: str) -> Path | None:
+    if not setting or setting == "off":
+        return None
+    if setting != "auto":
+        return Path(setting)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite":
+        if database in (None, "", ":memory:") or database.startswith("file:"):
+            return None
+        return Path(database).with_name(Path(database).name + ".page-cache")
+    return Path(instance_path) / "page-cache.sqlite3"
 
 
 def init_app(app: Flask) -> None:

@@ -27,8 +27,8 @@ class Gunicorn:
     """``gunicorn -w N [-k CLASS] APP`` on a free loopback port, production settings."""
 
     def __init__(self, app: str, database_url: str, workers: int, name: str, worker_class: str = "sync",
-                 extra_env: dict | None = None):
-        self.port = free_port()
+                 extra_env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()  # a port again: the same server restarted
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "FORUM_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
                "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": "0",

@@ -61,3 +61,35 @@ def test_a_repeat_look_is_one_statement_and_a_write_shows_at_once(app, client, m
     assert "Overdraft fee refund rules" in again
     ask(asker, title="Overdraft fee refund for students")
     assert "for students" in client.get("/").get_data(as_text=True)
+
+
+def test_the_cache_file_tells_a_database_created_again_from_the_old_one(app, postgres_url, tmp_path):
+    """Without Redis, PostgreSQL's page cache file is keyed by the database's identity (its oid and
+    the server's start time): a database dropped and created under the same name starts its
+    content versions again, and must find none of the old one's pages."""
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    from app.cache.disk import DiskStore, database_identity
+
+    identity = database_identity(db.engine)
+    assert identity.startswith("pg") and database_identity(db.engine) == identity
+    name = "qaforum_identity_" + uuid.uuid4().hex[:8]
+    admin = create_engine(make_url(postgres_url), isolation_level="AUTOCOMMIT")
+    identities = []
+    try:
+        for _ in range(2):
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            engine = create_engine(make_url(postgres_url).set(database=name))
+            identities.append(database_identity(engine))
+            engine.dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+    assert identities[0] != identities[1]
+    old, new = (DiskStore(tmp_path / "cache", lambda i=i: i) for i in identities)
+    old.set("page:v1", "the old database's page", 60)
+    assert old.get("page:v1") and new.get("page:v1") is None
