@@ -142,6 +142,16 @@ def build_generated(dbs: Databases, n: int, name: str | None = None) -> dict:
 
 
 
+def ensure_articles(url: str) -> None:
+    """Published knowledge-base articles (bench/load/articles.py), so that an article page is measured."""
+    env = {**os.environ, "DATABASE_URL": url, "FORUM_ENV": "development", "SCHEDULER_ENABLED": "0",
+           "JOBS_MODE": "inline"}
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "load" / "articles.py")], cwd=ROOT, env=env,
+                          text=True, capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"could not publish the bench articles:\n{proc.stdout}\n{proc.stderr}")
+
+
 def ensure_bench_user(url: str) -> None:
     """A staff member with a password (the importer's authors cannot log in), on a team, so the
     logged-in figures include team visibility."""

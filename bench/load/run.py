@@ -12,8 +12,8 @@ driver, 30 rows, one template). Then, with wrk (``--latency``, after a warm-up):
 * the reference page;
 * every page the issue names, anonymous and logged in (a real login through the form, its cookie
   carried): the list, a question page, search, tags, a user page, the expert directory,
-  notifications (logged in only), the knowledge-base home and an article page (when the knowledge
-  base exists), and the API list;
+  notifications (logged in only), the knowledge-base home and an article page (bench/load/articles.py
+  publishes some first), and the API list;
 * the first request after start-up of each page (a fresh server per page, on a new origin: nothing
   cached for it) against the same page in the now warm process rendered again (an extra query
   argument: a page-cache miss); then that server restarted on the same origin, its first request
@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
 
-from bench.load.data import (OUT, ROOT, Databases, build_beer, build_generated, ensure_bench_user, flask,  # noqa: E402
-                             log)
+from bench.load.data import (OUT, ROOT, Databases, build_beer, build_generated,  # noqa: E402
+                             ensure_articles, ensure_bench_user, flask, log)
 from bench.load.servers import Gunicorn, fetch, login, pages  # noqa: E402
 from bench.load.tools import ensure_wrk, run_locust, run_wrk  # noqa: E402
 
@@ -138,6 +138,7 @@ def run_size(db_kind: str, dbs: Databases, size: str, measure: Measure, args) ->
     info = build_beer(dbs) if size == "beer" else build_generated(dbs, int(size))
     url = info.pop("url")
     ensure_bench_user(url)
+    ensure_articles(url)
     # As a deployment does after an import: the expertise index saved, so that the servers below
     # start with it (app/experts/snapshot.py) instead of loading every answer in each worker.
     log("  " + flask(url, "experts", "snapshot").stdout.strip().splitlines()[-1])
