@@ -2,7 +2,7 @@
 its versions and diffs, and the Atom feed."""
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.errors import NotFound
@@ -68,7 +68,8 @@ def article_view(article_id: int):
 
 
 def _article_seen(view_args: dict, meta: dict) -> dict:
-    give_visitor_id()
+    if "_user_id" not in session:  # a login's hit: the cache checked it; asking would load the user
+        give_visitor_id()
     if meta.get("readable") and first_view(view_args["article_id"]):
         stats.count_view(None, view_args["article_id"])  # a page from the cache is still a view
     return {}
