@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.cache.disk import DiskStore, TieredStore, database_identity
 from app.cache.store import MemoryStore, RedisStore
-from app.cache.version import version_store
+from app.cache.version import sqlite_file, version_store
 
 log = logging.getLogger(__name__)
 _EXT = "fragment_cache"
@@ -84,11 +84,9 @@ def disk_cache_path(setting: str | None, engine, instance_path: str) -> Path | N
         return None
     if setting != "auto":
         return Path(setting)
-    database = engine.url.database
     if engine.dialect.name == "sqlite":
-        if database in (None, "", ":memory:") or database.startswith("file:"):
-            return None
-        return Path(database).with_name(Path(database).name + ".page-cache")
+        database = sqlite_file(engine)
+        return database.with_name(database.name + ".page-cache") if database is not None else None
     return Path(instance_path) / "page-cache.sqlite3"
 
 

@@ -180,7 +180,15 @@ def version_store(config: dict, engine):
         return RedisVersion(config["REDIS_URL"])
     if engine.dialect.name == "postgresql":
         return SequenceVersion(engine)
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:") and not database.startswith("file:"):
-        return FileVersion(Path(database).with_name(Path(database).name + ".content-version"))
+    database = sqlite_file(engine)
+    if database is not None:
+        return FileVersion(database.with_name(database.name + ".content-version"))
     return CounterVersion()
+
+
+def sqlite_file(engine) -> Path | None:
+    """The SQLite database file, or None (another database, in memory, or a URI)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
